@@ -1,0 +1,1 @@
+"""Command-line front ends: argument parsing only, no logic of their own."""
