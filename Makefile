@@ -90,7 +90,7 @@ doc:
 	$(MAKE) -C Documentation
 
 perf: $(TEST_VENV)/.stamp
-	cd t/perf && sh ./run
+	sh t/perf/run $(PERF_ARGS)
 
 clean:
 	rm -rf build *.egg-info $(TEST_VENV) t/trash\ directory.* t/test-results .pytest_cache
