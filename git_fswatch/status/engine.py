@@ -1,0 +1,290 @@
+"""The status engine: index, HEAD and worktree to the entries of a Status.
+
+compute() fills Status.changes, .unmerged, .untracked and .ignored exactly
+as `git status` would compute them, or raises model.Unsupported, after which
+the command runs the real `git status`.  Two ways to the same answer:
+
+- the full scan: every tracked directory is listed and compared (scan.py);
+- the accelerated path: the fswatch API says which paths changed since the
+  token kept in the status cache (cache.py); only the tracked directories
+  around those paths are examined again, the rest comes from the cache.
+
+The staged side (HEAD against the index) comes from `git diff-index --cached`
+with the rename options git status uses, so that rename pairing and scores
+are git's own.
+"""
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from typing import List
+
+from git_fswatch.status import index as ix
+from git_fswatch.status import scan
+from git_fswatch.status.model import Change, Status, Unmerged, Unsupported, ZERO_OID
+from git_fswatch.trace import trace
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass
+class Request:
+    untracked: str = "normal"      # "no" | "normal" | "all"
+    ignored: str = "no"            # "no" | "traditional" | "matching"
+    pathspecs: List[str] = field(default_factory=list)
+    prefix: str = ""               # cwd relative to the worktree top: "" or "sub/dir/"
+    renames: bool = True           # staged rename detection
+    rename_score: int = 50         # -M<n> / --find-renames=<n>, percent
+    copies: bool = False           # status.renames=copies
+    ignore_submodules: str = "none"  # "none" | "untracked" | "dirty" | "all"
+    use_helper: bool = True        # False: never ask the fswatch API (full scan)
+
+
+# -- configuration the engine cannot honour ---------------------------------
+def _config_bool(cfg, name, default):
+    try:
+        return cfg.get_bool(name)
+    except (KeyError, ValueError):
+        return default
+
+
+def check_config(cfg):
+    """Raise Unsupported for configuration that changes what status compares."""
+    for name in ("core.autocrlf",):
+        if name in cfg and cfg[name].lower() not in ("false", "no", "off", "0"):
+            raise Unsupported("%s is set" % name)
+    if "core.eol" in cfg and cfg["core.eol"].lower() not in ("native", "lf"):
+        raise Unsupported("core.eol is set")
+    if not _config_bool(cfg, "core.filemode", True):
+        raise Unsupported("core.fileMode is false")
+    if not _config_bool(cfg, "core.symlinks", True):
+        raise Unsupported("core.symlinks is false")
+    if _config_bool(cfg, "core.ignorecase", False):
+        raise Unsupported("core.ignoreCase is true")
+    if _config_bool(cfg, "core.precomposeunicode", False):
+        raise Unsupported("core.precomposeUnicode is true")
+    if "core.attributesfile" in cfg:
+        raise Unsupported("core.attributesFile is set")
+    if "extensions.objectformat" in cfg and cfg["extensions.objectformat"] != "sha1":
+        raise Unsupported("object format %s" % cfg["extensions.objectformat"])
+
+
+_CONTENT_ATTRS = (b"text", b"eol", b"filter", b"ident", b"working-tree-encoding",
+                  b"crlf", b"binary")
+
+
+def check_attributes(path):
+    """Raise Unsupported if the attributes file at *path* can change contents."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return
+    for word in _CONTENT_ATTRS:
+        if word in data:
+            raise Unsupported("attributes that change contents in %s"
+                              % os.fsdecode(path))
+
+
+# -- the staged side ---------------------------------------------------------
+def staged_changes(worktree, head, req, rename_limit):
+    """HEAD against the index, as git status sees it: {path: Change}."""
+    cmd = ["git", "diff-index", "--cached", "-z", "--raw", "--no-abbrev",
+           "--ita-invisible-in-index", "--ignore-submodules=none"]
+    if req.renames:
+        flag = "-C" if req.copies else "-M"
+        cmd.append("%s%d%%" % (flag, req.rename_score))
+        if rename_limit is not None:
+            cmd.append("-l%d" % rename_limit)
+    else:
+        cmd.append("--no-renames")
+    cmd += [head or EMPTY_TREE, "--"]
+    proc = subprocess.run(cmd, cwd=worktree, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        raise Unsupported("git diff-index failed: %s"
+                          % proc.stderr.decode("utf-8", "replace").strip())
+    out = {}
+    fields = proc.stdout.split(b"\0")
+    i = 0
+    n = len(fields) - 1
+    while i < n:
+        meta = fields[i].decode("ascii")
+        mh, mi, hh, hi, st = meta[1:].split(" ")
+        letter = st[0]
+        if letter in "RC":
+            orig, path = fields[i + 1], fields[i + 2]
+            i += 3
+            score = int(st[1:])
+        else:
+            orig, path = None, fields[i + 1]
+            i += 2
+            score = 0
+        if letter == "U":
+            continue
+        if letter not in "MTADRC":
+            raise Unsupported("diff-index status %s" % st)
+        mh, mi = int(mh, 8), int(mi, 8)
+        if scan.S_IFGITLINK in (mh, mi):
+            raise Unsupported("submodule")
+        out[path] = Change(path, letter, ".", mode_head=mh, mode_index=mi,
+                           oid_head=hh, oid_index=hi, orig_path=orig, score=score)
+    return out
+
+
+def rename_limit(cfg):
+    for name in ("status.renamelimit", "diff.renamelimit"):
+        if name in cfg:
+            try:
+                return cfg.get_int(name)
+            except ValueError:
+                raise Unsupported("%s is not a number" % name)
+    return None
+
+
+# -- the worktree side ---------------------------------------------------------
+class Ignore:
+    """git's ignore rules through libgit2, for untracked paths only."""
+
+    def __init__(self, repo):
+        self.repo = repo
+        self.calls = 0
+
+    def __call__(self, path, is_dir):
+        self.calls += 1
+        try:
+            p = path.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Unsupported("a non-UTF-8 untracked name")
+        if is_dir:
+            p += "/"
+        return self.repo.path_is_ignored(p)
+
+
+def _unmerged_entry(path, stages, top):
+    modes = [0, 0, 0]
+    oids = [ZERO_OID, ZERO_OID, ZERO_OID]
+    for e in stages:
+        modes[e[ix.STAGE] - 1] = e[ix.MODE]
+        oids[e[ix.STAGE] - 1] = e[ix.OID]
+    if scan.S_IFGITLINK in modes:
+        raise Unsupported("submodule conflict")
+    mask = tuple(bool(m) for m in modes)
+    xy = {(True, False, False): "DD", (False, True, False): "AU",
+          (True, True, False): "UD", (False, False, True): "UA",
+          (True, False, True): "DU", (False, True, True): "AA",
+          (True, True, True): "UU"}[mask]
+    try:
+        mw = scan.worktree_mode(os.lstat(top + b"/" + path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        mw = 0
+    return Unmerged(path, xy, modes=tuple(modes), mode_worktree=mw, oids=tuple(oids))
+
+
+def combine(staged, worktree_changes, entries_by_path):
+    """Merge the two sides into the sorted list of Change."""
+    out = []
+    for path in sorted(set(staged) | set(worktree_changes)):
+        c = staged.get(path)
+        w = worktree_changes.get(path)
+        e = entries_by_path.get(path)
+        if c is None:
+            # changed only in the worktree: HEAD and index agree
+            ita = e[ix.ITA] and w[0] == "A"
+            mode = 0 if ita else e[ix.MODE]
+            oid = ZERO_OID if ita else e[ix.OID]
+            c = Change(path, ".", w[0], mode_head=mode, mode_index=mode,
+                       oid_head=oid, oid_index=oid)
+        if w is None:
+            c.mode_worktree = c.mode_index
+        else:
+            c.y = w[0]
+            c.mode_worktree = w[1]
+        out.append(c)
+    return out
+
+
+def compute(repo, req):
+    """Compute the changes, unmerged, untracked and ignored entries."""
+    import pygit2
+
+    if req.pathspecs:
+        raise Unsupported("pathspecs")
+    if req.ignored != "no":
+        raise Unsupported("--ignored=%s" % req.ignored)
+    if req.ignore_submodules not in ("none", "untracked", "dirty", "all"):
+        raise Unsupported("--ignore-submodules=%s" % req.ignore_submodules)
+    if req.untracked not in ("no", "normal", "all"):
+        raise Unsupported("-u%s" % req.untracked)
+    try:
+        prepo = pygit2.Repository(repo.worktree)
+    except pygit2.GitError as e:
+        raise Unsupported("libgit2 cannot open the repository: %s" % e)
+    cfg = prepo.config
+    check_config(cfg)
+    top = os.fsencode(repo.worktree)
+    git_dir = os.fsencode(repo.git_dir)
+    common_dir = os.fsencode(repo.common_dir)
+    check_attributes(common_dir + b"/info/attributes")
+    if os.path.exists(common_dir + b"/info/sparse-checkout") and \
+            _config_bool(cfg, "core.sparsecheckout", False):
+        raise Unsupported("sparse checkout")
+    try:
+        head = str(prepo.head.target) if not prepo.head_is_unborn else None
+    except pygit2.GitError:
+        head = None
+    limit = rename_limit(cfg)
+
+    for attempt in range(3):
+        idx = ix.read(git_dir + b"/index")
+        staged = staged_changes(repo.worktree, head, req, limit)
+        status = _worktree(repo, prepo, idx, req, top)
+        again = ix.read_identity(git_dir + b"/index")
+        if again == idx.identity():
+            break
+        trace("status: the index changed during the scan; again")
+    else:
+        raise Unsupported("the index keeps changing")
+
+    changes, untracked, unmerged = status
+    by_path = {}
+    for e in idx.entries:
+        if not e[ix.STAGE]:
+            by_path[e[ix.PATH]] = e
+    for p in unmerged:
+        staged.pop(p, None)
+    result = Status()
+    result.changes = combine(staged, changes, by_path)
+    result.unmerged = [_unmerged_entry(p, unmerged[p], top) for p in sorted(unmerged)]
+    result.untracked = sorted(untracked)
+    return result
+
+
+def _worktree(repo, prepo, idx, req, top):
+    """Full scan: ({path: (y, mode)}, [untracked], {path: [stages]})."""
+    tree = scan.Tree(idx.entries)
+    for e in idx.entries:
+        if e[ix.MODE] == scan.S_IFGITLINK:
+            raise Unsupported("submodule")
+    ignore = Ignore(prepo)
+    sc = scan.Scanner(repo.worktree, idx, tree, ignore, req.untracked, check_attributes)
+    changes = {}
+    untracked = []
+    stack = [b""]
+    while stack:
+        d = stack.pop()
+        c, u, real = sc.examine(d, reachable=True)
+        changes.update(c)
+        untracked.extend(u)
+        real = set(real)
+        for name in tree.subdirs.get(d, ()):
+            sub = d + b"/" + name if d else name
+            if name in real:
+                stack.append(sub)
+            else:
+                for dd in tree.dirs_under(sub):
+                    c, _, _ = sc.examine(dd, reachable=False)
+                    changes.update(c)
+    trace("status: full scan: %d directories listed, %d files hashed, %d ignore checks",
+          sc.listed, sc.hashed, ignore.calls)
+    return changes, untracked, tree.unmerged

@@ -1,0 +1,182 @@
+"""A reader of git's index file (versions 2, 3 and 4) for what pygit2 hides.
+
+pygit2's IndexEntry has no stat data and no extended flags; the status engine
+needs both: the stat data to decide without reading a file, and the
+assume-unchanged, skip-worktree and intent-to-add flags to decide as git
+does.  The layout is git's Documentation/gitformat-index: a 12-byte header,
+the entries, extensions, and a trailing hash.
+
+Extensions that only speed git up (TREE, REUC, UNTR, FSMN, EOIE, IEOT) are
+skipped.  A split index ("link"), a sparse index ("sdir") or any other
+extension git calls mandatory (a lower-case first letter) raises Unsupported:
+reading only part of the truth would give a wrong status.
+"""
+
+import os
+import struct
+
+from git_fswatch.status.model import Unsupported
+
+# flags (16 bits)
+ASSUME_VALID = 0x8000
+EXTENDED = 0x4000
+STAGE_MASK = 0x3000
+STAGE_SHIFT = 12
+NAME_MASK = 0x0FFF
+# extended flags (16 bits, version 3 and later)
+SKIP_WORKTREE = 0x4000
+INTENT_TO_ADD = 0x2000
+
+_HEAD = struct.Struct(">4sII")
+_ENTRY = struct.Struct(">10I20sH")
+_EXT = struct.Struct(">4sI")
+
+# Fields of an Entry tuple, by position (tuples keep 100k entries cheap).
+PATH, MODE, OID, STAGE, ASSUME, SKIP, ITA, CTIME, MTIME, DEV, INO, UID, GID, SIZE = range(14)
+
+
+class Index:
+    """The parsed index: entries (tuples, in index order) and the file's stat.
+
+    Each entry is (path, mode, oid_hex, stage, assume_unchanged, skip_worktree,
+    intent_to_add, ctime_ns, mtime_ns, dev, ino, uid, gid, size), where the
+    times are (seconds, nanoseconds) folded into one integer and every stat
+    field is what git stored: truncated to 32 bits.
+    """
+
+    def __init__(self, version, entries, checksum, stat, extensions):
+        self.version = version
+        self.entries = entries
+        self.checksum = checksum
+        self.stat = stat
+        self.extensions = extensions
+
+    @property
+    def mtime_ns(self):
+        """The index file's mtime, for racy-git checks (0: no index file)."""
+        return self.stat.st_mtime_ns if self.stat is not None else 0
+
+    def identity(self):
+        """What changes whenever the index is rewritten."""
+        st = self.stat
+        if st is None:
+            return "none"
+        return "%s:%d:%d:%d" % (self.checksum, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _varint(data, pos):
+    """git's offset encoding (varint.c): returns (value, new position)."""
+    c = data[pos]
+    pos += 1
+    val = c & 0x7F
+    while c & 0x80:
+        c = data[pos]
+        pos += 1
+        val = ((val + 1) << 7) | (c & 0x7F)
+    return val, pos
+
+
+def parse(data, hash_size=20):
+    """Parse index bytes; returns (version, entries, checksum, extension names)."""
+    if len(data) < _HEAD.size + hash_size:
+        raise Unsupported("index file too short")
+    sig, version, count = _HEAD.unpack_from(data, 0)
+    if sig != b"DIRC":
+        raise Unsupported("bad index signature")
+    if version not in (2, 3, 4):
+        raise Unsupported("index version %d" % version)
+    end = len(data) - hash_size
+    pos = _HEAD.size
+    entries = []
+    append = entries.append
+    unpack = _ENTRY.unpack_from
+    esize = _ENTRY.size
+    prev = b""
+    for _ in range(count):
+        start = pos
+        (cs, cn, ms, mn, dev, ino, mode, uid, gid, size, oid, flags) = unpack(data, pos)
+        pos += esize
+        ext = 0
+        if flags & EXTENDED:
+            if version < 3:
+                raise Unsupported("extended flag in a version 2 index")
+            ext = (data[pos] << 8) | data[pos + 1]
+            pos += 2
+            if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
+                raise Unsupported("unknown extended index flags")
+        if version == 4:
+            strip, pos = _varint(data, pos)
+            nul = data.index(b"\0", pos)
+            if strip > len(prev):
+                raise Unsupported("bad path compression in the index")
+            path = prev[:len(prev) - strip] + data[pos:nul]
+            pos = nul + 1
+            prev = path
+        else:
+            namelen = flags & NAME_MASK
+            if namelen < NAME_MASK:
+                path = data[pos:pos + namelen]
+                nul = pos + namelen
+            else:
+                nul = data.index(b"\0", pos)
+                path = data[pos:nul]
+            # entries are padded with 1-8 NULs to a multiple of 8 bytes
+            pos = start + ((nul - start + 8) & ~7)
+        if pos > end:
+            raise Unsupported("truncated index")
+        append((path, mode, oid.hex(), (flags & STAGE_MASK) >> STAGE_SHIFT,
+                bool(flags & ASSUME_VALID), bool(ext & SKIP_WORKTREE),
+                bool(ext & INTENT_TO_ADD),
+                cs * 1000000000 + cn, ms * 1000000000 + mn,
+                dev, ino, uid, gid, size))
+    names = []
+    while pos + _EXT.size <= end:
+        name, length = _EXT.unpack_from(data, pos)
+        if not (65 <= name[0] <= 90):
+            # lower case first letter: git must understand it to read the index
+            raise Unsupported("index extension '%s'" % name.decode("latin-1"))
+        names.append(name.decode("latin-1"))
+        pos += _EXT.size + length
+    if pos != end:
+        raise Unsupported("garbage after the index extensions")
+    return version, entries, data[end:].hex(), names
+
+
+def read(path, hash_size=20):
+    """Read and parse the index at *path*.  A missing index is an empty one.
+
+    The file is read through one descriptor and its stat taken from that
+    descriptor, so the stat describes exactly the bytes parsed.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return Index(2, [], "", None, [])
+    try:
+        st = os.fstat(fd)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    version, entries, checksum, names = parse(b"".join(chunks), hash_size)
+    return Index(version, entries, checksum, st, names)
+
+
+def read_identity(path, hash_size=20):
+    """Index.identity() of the index at *path*, reading only its trailer."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return "none"
+    try:
+        st = os.fstat(fd)
+        if st.st_size < hash_size:
+            return "short"
+        checksum = os.pread(fd, hash_size, st.st_size - hash_size).hex()
+    finally:
+        os.close(fd)
+    return "%s:%d:%d:%d" % (checksum, st.st_size, st.st_mtime_ns, st.st_ino)
