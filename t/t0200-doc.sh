@@ -1,0 +1,291 @@
+#!/bin/sh
+
+test_description='the man pages document what the commands accept
+
+Every option a command lists in its own -h output, and every action of the
+helper, must appear as an entry in its man page; every configuration key and
+environment variable the code reads must be documented; the pages have the
+sections a git man page has; and (when asciidoctor is installed) they render
+into man pages that man and git help find.'
+
+. ./test-lib.sh
+
+DOC=$SRC_DIR/Documentation
+
+# usage_options <usage>: the options a usage message lists, one per line, as
+# --name or -x.  An option line is indented and starts with a dash; its words
+# are options (-s, --short, --porcelain[=<version>], --[no-]renames) and
+# their arguments (<seconds>) up to the help text.
+usage_options () {
+	sed -n -e 's/^[ 	][ 	]*-/-/p' "$1" |
+	awk '{
+		for (i = 1; i <= NF; i++) {
+			w = $i
+			sub(/,$/, "", w)
+			if (w ~ /^</) continue
+			if (w !~ /^-/) break
+			sub(/^--\[no-\]/, "--", w)
+			sub(/[[=<].*$/, "", w)
+			print w
+		}
+	}' |
+	sort -u
+}
+
+# usage_actions <usage>: the helper actions a usage message names, one per
+# line, from an "actions: a, b <arg>, c" line.
+usage_actions () {
+	sed -n -e 's/^actions: *//p' "$1" |
+	tr ',' '\n' |
+	awk 'NF { print $1 }' |
+	sort -u
+}
+
+# section <page> <title>: the lines of one "== <title>" section of a page.
+section () {
+	awk -v want="== $2" '
+		/^== / { inside = ($0 == want); next }
+		inside { print }
+	' "$1"
+}
+
+# doc_terms <page> <section>: the options (or action words) that a section's
+# definition-list terms ("--timeout <seconds>::", "-s, --short::") name.
+doc_terms () {
+	section "$1" "$2" |
+	sed -n -e 's/::$//p' |
+	tr -d '`*_' |
+	tr ',' '\n' |
+	awk '{
+		for (i = 1; i <= NF; i++) {
+			w = $i
+			if (w ~ /^</) continue
+			if (w ~ /^-/) {
+				sub(/^--\[no-\]/, "--", w)
+				sub(/[[=<].*$/, "", w)
+				print w
+			} else if (i == 1) {
+				print w
+			}
+		}
+	}' |
+	sort -u
+}
+
+# undocumented <listed> <page> <section>: print the names in file <listed>
+# that no term of the section names; fail if there are any.
+undocumented () {
+	doc_terms "$2" "$3" >documented &&
+	comm -23 "$1" documented >missing &&
+	if test -s missing
+	then
+		echo "not documented in ${2##*/} ($3):" >&2
+		cat missing >&2
+		return 1
+	fi
+}
+
+# has_sections <page> <title>...: the page has these "== " sections, in this
+# order (other sections may come between them).
+has_sections () {
+	page=$1
+	shift
+	test_write_lines "$@" >want &&
+	sed -n -e 's/^== //p' "$page" >all &&
+	grep -x -F -f want all >got &&
+	test_cmp want got
+}
+
+test_expect_success 'the checks themselves catch an undocumented option' '
+	cat >usage <<-\EOF &&
+	usage: git frob [<options>]
+
+	    -q, --quiet           say less
+	    --depth <n>           go this deep
+	    --[no-]color          colour the output
+	    --format[=<style>]
+	                          how to print
+
+	actions: get, listdir <dir>, exit
+	EOF
+	usage_options usage >actual &&
+	test_write_lines --color --depth --format --quiet -q >expect &&
+	test_cmp expect actual &&
+	usage_actions usage >actual &&
+	test_write_lines exit get listdir >expect &&
+	test_cmp expect actual &&
+	cat >page.adoc <<-\EOF &&
+	== OPTIONS
+
+	-q::
+	--quiet::
+		Says less.
+
+	`--format[=<style>]`::
+		Prints this way.
+
+	--[no-]color::
+		Colours it.
+
+	== ACTIONS
+
+	get::
+		Gets.
+
+	listdir <dir>::
+		Lists.
+
+	== SEE ALSO
+
+	--depth::
+		Not in OPTIONS: does not count.
+	EOF
+	usage_options usage >listed &&
+	test_must_fail undocumented listed page.adoc OPTIONS 2>err &&
+	test_write_lines "not documented in page.adoc (OPTIONS):" --depth >expect &&
+	test_cmp expect err &&
+	usage_actions usage >listed &&
+	test_must_fail undocumented listed page.adoc ACTIONS 2>err &&
+	grep -x exit err &&
+	! grep -x get err &&
+	! grep -x listdir err
+'
+
+test_expect_success 'the checks themselves catch a missing section' '
+	printf "== NAME\n== SYNOPSIS\n== OPTIONS\n" >page.adoc &&
+	has_sections page.adoc NAME SYNOPSIS OPTIONS &&
+	test_must_fail has_sections page.adoc NAME SYNOPSIS DESCRIPTION OPTIONS &&
+	test_must_fail has_sections page.adoc NAME OPTIONS SYNOPSIS
+'
+
+test_expect_success 'every option of git fswatch-status -h is in its man page' '
+	test_expect_code 129 git fswatch-status -h >usage &&
+	usage_options usage >listed &&
+	test_line_count -gt 5 listed &&
+	undocumented listed "$DOC/git-fswatch-status.adoc" OPTIONS
+'
+
+test_expect_success 'every option of git fswatch-notify -h is in its man page' '
+	test_expect_code 129 git fswatch-notify -h >usage &&
+	usage_options usage >listed &&
+	grep -x -e --timeout listed &&
+	undocumented listed "$DOC/git-fswatch-notify.adoc" OPTIONS
+'
+
+test_expect_success 'every action of git fswatch-notify -h is in its man page' '
+	test_expect_code 129 git fswatch-notify -h >usage &&
+	usage_actions usage >listed &&
+	grep -x get listed &&
+	undocumented listed "$DOC/git-fswatch-notify.adoc" ACTIONS
+'
+
+test_expect_success 'the man pages have the sections of a git man page' '
+	for page in "$DOC"/git-fswatch-status.adoc "$DOC"/git-fswatch-notify.adoc
+	do
+		has_sections "$page" NAME SYNOPSIS DESCRIPTION OPTIONS \
+			CONFIGURATION EXAMPLES CAVEATS "SEE ALSO" || return 1
+	done
+'
+
+test_expect_success 'the NAME line names the command, as man and apropos want' '
+	for cmd in git-fswatch-status git-fswatch-notify
+	do
+		section "$DOC/$cmd.adoc" NAME >name &&
+		grep "^$cmd - [A-Z]" name || return 1
+	done
+'
+
+test_expect_success 'the technical document covers the API, the protocol and helpers' '
+	has_sections "$DOC/technical/api-fswatch.adoc" \
+		"Who calls it" "Lifecycle" "The wire protocol" \
+		"Tokens and everything" "The Python API" "Examples" \
+		"Writing another helper"
+'
+
+# The configuration keys and environment variables the code reads, found in
+# the code itself so that a new one cannot slip by undocumented.
+test_expect_success 'every configuration key the code reads is documented' '
+	grep -r -h -o -E "\"(core\.fswatch[A-Za-z]*|fswatch\.[A-Za-z.]+)\"" \
+		"$SRC_DIR/git_fswatch" >keys.raw &&
+	tr -d "\"" <keys.raw | sort -u >keys &&
+	grep -x core.fswatchHelper keys &&
+	sed -n -e "s/^\([a-zA-Z.]*\)::\$/\1/p" "$DOC/config.adoc" | sort -u >documented &&
+	comm -23 keys documented >missing &&
+	test_must_be_empty missing &&
+	for page in git-fswatch-status git-fswatch-notify
+	do
+		grep -x "include::config.adoc\[\]" "$DOC/$page.adoc" || return 1
+	done
+'
+
+test_expect_success 'every GIT_FSWATCH_* variable the code reads is documented' '
+	grep -r -h -o -E "GIT_FSWATCH_[A-Z0-9_]+" "$SRC_DIR/git_fswatch" |
+		grep -v "^GIT_FSWATCH_TEST_" | sort -u >vars &&
+	grep -x GIT_FSWATCH_TRACE vars &&
+	for page in git-fswatch-status git-fswatch-notify
+	do
+		section "$DOC/$page.adoc" ENVIRONMENT || return 1
+	done >env-sections &&
+	sed -n -e "s/^\`\(GIT_FSWATCH_[A-Z0-9_]*\)\`::\$/\1/p" env-sections |
+		sort -u >documented &&
+	comm -23 vars documented >missing &&
+	test_must_be_empty missing
+'
+
+test_lazy_prereq ASCIIDOCTOR '
+	command -v asciidoctor && command -v make
+'
+
+test_lazy_prereq MAN '
+	command -v man && command -v groff
+'
+
+# Render a copy of Documentation/ (with the setup.cfg it reads the version
+# from), so that the test writes nothing into the source tree.
+test_expect_success ASCIIDOCTOR 'make renders the man pages and the HTML' '
+	mkdir render &&
+	cp -R "$DOC" render/Documentation &&
+	cp "$SRC_DIR/setup.cfg" render/ &&
+	(cd render/Documentation && make clean && make man html) &&
+	test_path_is_file render/Documentation/git-fswatch-status.1 &&
+	test_path_is_file render/Documentation/git-fswatch-notify.1 &&
+	test_path_is_file render/Documentation/git-fswatch-status.html &&
+	test_path_is_file render/Documentation/technical/api-fswatch.html
+'
+
+test_expect_success ASCIIDOCTOR,MAN 'the rendered pages read well and list every option' '
+	for cmd in status notify
+	do
+		page=render/Documentation/git-fswatch-$cmd.1 &&
+		MANWIDTH=80 man -l "$page" >$cmd.txt 2>$cmd.err &&
+		test_must_be_empty $cmd.err &&
+		grep "^GIT-FSWATCH-$(echo $cmd | tr a-z A-Z)(1)" $cmd.txt &&
+		grep "^ *git-fswatch-$cmd - " $cmd.txt &&
+		test_expect_code 129 git fswatch-$cmd -h >usage &&
+		usage_options usage >listed &&
+		sed -e "s/--\\[no-\\]/--/g" $cmd.txt >$cmd.terms &&
+		while read opt
+		do
+			grep -E -e "^ +([^ ]+, )*$opt([]<,=[ ]|\$)" $cmd.terms >/dev/null ||
+			{ echo "$opt missing from the rendered $page" >&2; return 1; }
+		done <listed || return 1
+	done
+'
+
+# man-db finds pages in <prefix>/share/man when <prefix>/bin is on PATH,
+# which is where `make install` puts both.
+test_expect_success ASCIIDOCTOR,MAN 'git help and --help find the installed pages' '
+	mkdir -p inst/bin inst/share/man/man1 &&
+	cp render/Documentation/*.1 inst/share/man/man1/ &&
+	(
+		PATH="$TRASH_DIRECTORY/inst/bin:$PATH" &&
+		unset MANPATH MANPAGER &&
+		MANWIDTH=80 && export MANWIDTH &&
+		git help -m fswatch-status >help.out &&
+		grep "^ *git-fswatch-status - " help.out &&
+		git fswatch-notify --help >help.out &&
+		grep "^ *git-fswatch-notify - " help.out
+	)
+'
+
+test_done
