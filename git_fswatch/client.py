@@ -1,0 +1,102 @@
+"""Reaching the built-in helper's daemon: ask, and start it when it is absent.
+
+Shared by the API, the `git fswatch-notify` command and the git hook, so it
+imports only the socket layer.  A daemon that is not running is started
+detached; the caller waits at most *wait* seconds for its readiness word and
+otherwise gets Starting, so that a status never blocks long on a cold start.
+"""
+
+import os
+import sys
+import time
+
+from git_fswatch import ipc
+
+# How long a query waits for the answer of a running daemon.  Longer than
+# the daemon's own cookie timeout (daemon.SYNC_TIMEOUT), which answers
+# "everything" when the kernel is slow.
+ANSWER_TIMEOUT = 5.0
+# How long a query waits for a daemon it started: a cold start costs a crawl,
+# and meanwhile the caller scans rather than wait.
+SPAWN_WAIT = 0.5
+
+
+class Unreachable(Exception):
+    """The daemon cannot answer (and will not be started, or failed to)."""
+
+
+class Starting(Unreachable):
+    """A daemon was started but is not ready yet."""
+
+
+class Declined(Unreachable):
+    """The daemon refused to run here (watch limit, no events ...)."""
+
+
+_KEEP_ENV = ("GIT_FSWATCH_", "GIT_CONFIG_", "GIT_TRACE")
+
+
+def daemon_env(repo):
+    """The environment of a daemon: ours, without the caller's git state."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
+    env["GIT_DIR"] = repo.git_dir
+    env["GIT_WORK_TREE"] = repo.worktree
+    # Run this very copy of git_fswatch, wherever the caller found it.
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    old = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = top + (":" + old if old else "")
+    return env
+
+
+def daemon_argv(timeout=None):
+    argv = [sys.executable or "python3", "-m", "git_fswatch.cli.notify"]
+    if timeout is not None:
+        argv.append("--timeout=%d" % timeout)
+    argv.append("daemon")
+    return argv
+
+
+def start(repo, private, timeout=None, wait=SPAWN_WAIT):
+    """Start a daemon for *repo* unless one answers; return once it serves.
+
+    Raises Starting when it did not say "ok" within *wait* seconds, Declined
+    when it refused to run.
+    """
+    state, message = ipc.spawn(daemon_argv(timeout), repo.worktree,
+                               daemon_env(repo), wait)
+    if state == "error":
+        raise Declined(message)
+    if state in ("timeout", "died"):
+        raise Starting(message) if state == "timeout" else Unreachable(message)
+    return state
+
+
+def ask(repo, private, records, spawn=True, timeout=None,
+        wait=SPAWN_WAIT, answer_timeout=ANSWER_TIMEOUT, max_size=None):
+    """Send *records* to the daemon of *repo*; return the reply Message.
+
+    *private* is the worktree's private directory.  With *spawn*, a missing
+    daemon is started (with idle *timeout*) and asked once it is ready.
+    Raises ipc.NoDaemon (only without *spawn*) or Unreachable.
+    """
+    deadline = time.monotonic() + wait
+    spawned = False
+    while True:
+        try:
+            return ipc.request(private, records, answer_timeout, max_size)
+        except ipc.NoDaemon:
+            if not spawn:
+                raise
+        except ipc.IpcError as e:
+            raise Unreachable(str(e))
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Starting("the helper is starting" if spawned
+                           else "no helper could be reached")
+        if spawned:
+            # Another daemon held the lock ("busy") and is between its lock
+            # and its bind, or just exiting: look again shortly.
+            time.sleep(min(0.01, left))
+        start(repo, private, timeout, left)
+        spawned = True

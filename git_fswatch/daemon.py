@@ -1,0 +1,478 @@
+"""The helper's daemon: one selectors loop over inotify, the socket and clients.
+
+Life of a daemon:
+
+1. Take the worktree's lock and bind the socket (ipc.Listener).  Racing
+   clients that find the socket now queue in its backlog instead of
+   spawning more daemons.
+2. Watch the tree (WatchTree.start: the first crawl), mark the journal
+   ready, tell the spawner "ok" on the readiness pipe.  A machine that
+   cannot watch (WatchLimit, NoEvents) makes it decline: the reason goes to
+   the spawner (and the trace), the socket goes away, callers scan.
+3. Serve.  One request per connection; requests are NUL-ended records
+   (protocol.py) of at most MAX_REQUEST bytes.  Before answering get,
+   listdir or fetchall it proves it has read every event up to the request:
+   it creates a cookie file in ``cookies/`` and answers when inotify shows
+   it; after SYNC_TIMEOUT seconds it answers "everything" (sync-timeout).
+4. Exit on ``exit`` (the socket is removed before the reply is sent), on
+   SIGTERM or SIGINT, when the worktree or git dir goes away, when its
+   socket is taken away, or after the idle timeout with no client.  A clean
+   exit removes the socket.
+
+A client's bytes never kill or hang the loop: bad requests get an
+``error=`` reply, a client that says nothing for CLIENT_TIMEOUT seconds is
+dropped, one that disconnects mid-reply is forgotten.
+"""
+
+import os
+import selectors
+import signal
+import socket
+import time
+
+from git_fswatch import ipc, protocol
+from git_fswatch.trace import trace
+
+MAX_REQUEST = 64 * 1024
+CLIENT_TIMEOUT = 5.0
+SYNC_TIMEOUT = 2.0
+EXIT_FLUSH = 1.0
+# How often an otherwise idle daemon checks that its socket is still there.
+SELF_CHECK = 10.0
+
+
+class _Terminate(Exception):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise _Terminate(signal.Signals(signum).name)
+
+
+class _Client:
+    __slots__ = ("sock", "parser", "out", "deadline", "done", "cookie", "request")
+
+    def __init__(self, sock, now):
+        self.sock = sock
+        self.parser = protocol.Parser(MAX_REQUEST)
+        self.out = None          # bytes being sent, once answered
+        self.deadline = now + CLIENT_TIMEOUT
+        self.done = False        # request read (or refused): read no more
+        self.cookie = None       # waiting for this cookie
+        self.request = None
+
+
+def stat_record(stat_info, name):
+    """``<kind> <mode> <size> <mtime_ns> <ctime_ns> <ino> <name>``."""
+    kind = stat_info.kind
+    if isinstance(kind, bytes):
+        kind = kind.decode("ascii", "replace")
+    head = "%s %d %d %d %d %d " % (kind, stat_info.mode, stat_info.size,
+                                   stat_info.mtime_ns, stat_info.ctime_ns,
+                                   stat_info.ino)
+    return head.encode("ascii") + name
+
+
+def _key(name):
+    out = "".join(c if c.isalnum() or c == "-" else "-" for c in str(name).lower())
+    return out.strip("-") or "x"
+
+
+class Daemon:
+    def __init__(self, repo, private, idle_timeout, ready_fd=None):
+        self.repo = repo
+        self.private = private
+        self.idle_timeout = idle_timeout
+        self.ready_fd = ready_fd
+        self.cookie_dir = os.path.join(private, "cookies")
+        self.started = time.time()
+        self.clients = {}        # fd -> _Client
+        self.pending = {}        # cookie name -> _Client
+        self.cookie_seq = 0
+        self.stopping = None     # the reason, once we are on our way out
+        self.listener = None
+        self.watch = None
+        self.journal = None
+        self.sel = None
+        self.last_activity = time.monotonic()
+        self.requests = 0
+        self.sync_timeouts = 0
+        self.declined = None     # why it would not run
+
+    # ---- start and stop -------------------------------------------------
+    def _ready(self, line):
+        ipc.report_ready(self.ready_fd, line)
+        self.ready_fd = None
+
+    def run(self):
+        """Serve until told to stop; return the exit code."""
+        old = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            return self._run()
+        except (_Terminate, KeyboardInterrupt) as e:
+            trace("daemon: exiting on %s", e or "SIGINT")
+            return 0
+        finally:
+            self._cleanup()
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    def _run(self):
+        try:
+            self.listener = ipc.Listener(self.private)
+        except ipc.AlreadyRunning:
+            trace("daemon: another daemon serves %s", self.repo.worktree)
+            self._ready("busy")
+            return 0
+        except OSError as e:
+            return self._decline("cannot listen on the socket: %s" % (e.strerror or e))
+        trace("daemon: listening in %s", self.private)
+        try:
+            self._setup_cookie_dir()
+        except OSError as e:
+            return self._decline("cannot make '%s': %s" % (self.cookie_dir, e.strerror))
+
+        from git_fswatch import inotify_os
+        from git_fswatch.journal import Journal
+        from git_fswatch.watchtree import WatchTree
+        self.journal = Journal()
+        try:
+            self.watch = WatchTree(self.repo.worktree, self.repo.git_dir,
+                                   self.cookie_dir, self.journal, self._on_cookie)
+            self.watch.start()
+        except (inotify_os.WatchLimit, inotify_os.InstanceLimit,
+                inotify_os.NoEvents) as e:
+            return self._decline(str(e))
+        except OSError as e:
+            return self._decline("cannot watch '%s': %s"
+                                 % (self.repo.worktree, e.strerror or e))
+        self.journal.mark_ready()
+        trace("daemon: watching %s (instance %s)", self.repo.worktree,
+              self.journal.instance)
+        self._ready("ok")
+        return self._loop()
+
+    def _decline(self, message):
+        trace("daemon: declining: %s", message)
+        self.declined = message
+        self._ready("error: " + message)
+        return 1
+
+    def _setup_cookie_dir(self):
+        try:
+            os.mkdir(self.cookie_dir, 0o700)
+        except FileExistsError:
+            from git_fswatch.gitdir import check_private
+            check_private(self.cookie_dir)
+            for name in os.listdir(self.cookie_dir):   # a killed daemon's
+                try:
+                    os.unlink(os.path.join(self.cookie_dir, name))
+                except OSError:
+                    pass
+
+    def _cleanup(self):
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+        for name in list(self.pending):
+            self._remove_cookie(name)
+        for client in list(self.clients.values()):
+            self._drop(client)
+        if self.watch is not None and hasattr(self.watch, "close"):
+            try:
+                self.watch.close()
+            except OSError:
+                pass
+        if self.sel is not None:
+            self.sel.close()
+        if self.ready_fd is not None:
+            self._ready("error: the daemon stopped while starting")
+
+    # ---- the loop -------------------------------------------------------
+    def _loop(self):
+        self.sel = sel = selectors.DefaultSelector()
+        sel.register(self.listener, selectors.EVENT_READ, "listen")
+        sel.register(self.watch, selectors.EVENT_READ, "watch")
+        stop_deadline = None
+        next_check = time.monotonic() + SELF_CHECK
+        while True:
+            now = time.monotonic()
+            if self.stopping:
+                if stop_deadline is None:
+                    stop_deadline = now + EXIT_FLUSH
+                    self._stop_listening()
+                if not self.clients or now >= stop_deadline:
+                    trace("daemon: exiting: %s", self.stopping)
+                    return 0
+            for key, mask in sel.select(self._timeout(now, stop_deadline, next_check)):
+                what = key.data
+                if what == "listen":
+                    self._accept()
+                elif what == "watch":
+                    self._read_events()
+                elif mask & selectors.EVENT_WRITE:
+                    self._write(what)
+                else:
+                    self._read(what)
+            now = time.monotonic()
+            self._expire(now)
+            if self.stopping:
+                continue
+            if self.watch.gone:
+                self.stopping = "the repository went away: %s" % self.watch.gone
+            elif not self.clients and now - self.last_activity >= self.idle_timeout:
+                self.stopping = "idle for %d seconds" % self.idle_timeout
+            elif now >= next_check:
+                next_check = now + SELF_CHECK
+                if not self._socket_is_ours():
+                    self.stopping = "the socket was removed"
+
+    def _timeout(self, now, stop_deadline, next_check):
+        deadlines = [next_check]
+        if stop_deadline is not None:
+            deadlines.append(stop_deadline)
+        elif not self.clients:
+            deadlines.append(self.last_activity + self.idle_timeout)
+        deadlines.extend(c.deadline for c in self.clients.values())
+        return max(0.0, min(deadlines) - now)
+
+    def _socket_is_ours(self):
+        listener = self.listener
+        if listener is None or listener._ino is None:
+            return False
+        try:
+            st = os.stat(ipc.SOCKET_NAME, dir_fd=listener.dirfd, follow_symlinks=False)
+        except OSError:
+            return False
+        return st.st_ino == listener._ino
+
+    def _stop_listening(self):
+        if self.listener is not None and self.listener.sock is not None:
+            self.sel.unregister(self.listener)
+            self.listener.remove_socket()
+
+    def _read_events(self):
+        self.watch.process()
+
+    def _expire(self, now):
+        for client in list(self.clients.values()):
+            if now < client.deadline:
+                continue
+            if client.cookie is not None:
+                self.sync_timeouts += 1
+                trace("daemon: cookie %s did not arrive in %.1fs", client.cookie,
+                      SYNC_TIMEOUT)
+                self._remove_cookie(client.cookie)
+                self._answer(client, self._everything("sync-timeout"))
+            else:
+                trace("daemon: dropping a silent or slow client")
+                self._drop(client)
+
+    # ---- clients --------------------------------------------------------
+    def _accept(self):
+        while True:
+            try:
+                sock, _ = self.listener.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                trace("daemon: accept: %s", e)
+                return
+            now = time.monotonic()
+            self.last_activity = now
+            sock.setblocking(False)
+            client = _Client(sock, now)
+            self.clients[sock.fileno()] = client
+            uid = ipc.peer_uid(sock)
+            if uid != os.getuid():
+                trace("daemon: refusing a client of uid %d", uid)
+                client.done = True
+                self._answer(client, protocol.encode(
+                    [("error", "permission denied: uid %d is not the daemon's" % uid)]))
+                continue
+            self.sel.register(sock, selectors.EVENT_READ, client)
+
+    def _read(self, client):
+        try:
+            data = client.sock.recv(1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+            if not client.done:
+                self._drop(client)
+                return
+        if client.done:
+            if not data:                  # the client has finished writing
+                self.sel.unregister(client.sock)
+            return                        # bytes after the request: ignored
+        try:
+            if not data:
+                client.parser.finish()
+                self._refuse(client, "empty request" if not client.parser.broken
+                             else client.parser.broken)
+                return
+            messages = client.parser.feed(data)
+        except protocol.ProtocolError as e:
+            self._refuse(client, str(e))
+            return
+        if messages:
+            client.done = True
+            self._handle(client, messages[0])
+
+    def _refuse(self, client, message):
+        trace("daemon: bad request: %s", message)
+        client.done = True
+        self._answer(client, protocol.encode([("error", message)]))
+
+    def _handle(self, client, msg):
+        self.requests += 1
+        self.last_activity = time.monotonic()
+        version = msg.get("version")
+        action = msg.get("action")
+        if version != protocol.VERSION:
+            return self._refuse(client, "unsupported protocol version %r"
+                                % (version.decode("ascii", "replace") if version else None))
+        if action is None:
+            return self._refuse(client, "no action")
+        action = action.decode("ascii", "replace")
+        trace("daemon: request %s", action)
+        if action in ("get", "listdir", "fetchall"):
+            if action == "listdir" and msg.get("path") is None:
+                return self._refuse(client, "listdir needs a path")
+            client.request = (action, msg)
+            self._sync(client)
+        elif action == "status":
+            self._answer(client, self._status())
+        elif action == "exit":
+            self.stopping = "asked to exit"
+            self._stop_listening()       # the socket is gone before the reply
+            self._answer(client, protocol.encode([("version", 1), ("ok", "exiting")]))
+        else:
+            self._refuse(client, "unknown action '%s'" % action)
+
+    # ---- sync -----------------------------------------------------------
+    def _sync(self, client):
+        self.cookie_seq += 1
+        name = "%d-%d" % (os.getpid(), self.cookie_seq)
+        try:
+            fd = os.open(os.path.join(self.cookie_dir, name),
+                         os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+            os.close(fd)
+        except OSError as e:
+            trace("daemon: cannot make a cookie: %s", e)
+            return self._answer(client, self._everything("error"))
+        client.cookie = name
+        client.deadline = time.monotonic() + SYNC_TIMEOUT
+        self.pending[name] = client
+
+    def _on_cookie(self, name):
+        if isinstance(name, bytes):
+            name = os.fsdecode(name)
+        client = self.pending.get(name)
+        if client is None:
+            return
+        self._remove_cookie(name)
+        action, msg = client.request
+        if action == "get":
+            reply = self._get(msg)
+        elif action == "listdir":
+            reply = self._listdir(msg.get("path"))
+        else:
+            reply = self._fetchall()
+        self._answer(client, reply)
+
+    def _remove_cookie(self, name):
+        client = self.pending.pop(name, None)
+        if client is not None:
+            client.cookie = None
+        try:
+            os.unlink(os.path.join(self.cookie_dir, name))
+        except OSError:
+            pass
+
+    # ---- answers --------------------------------------------------------
+    def _everything(self, reason):
+        return protocol.encode([("version", 1), ("token", self.journal.token()),
+                                ("everything", reason)])
+
+    def _get(self, msg):
+        token = msg.get("token")
+        paths, reason = self.journal.since(token)
+        records = [("version", 1), ("token", self.journal.token())]
+        if paths is None:
+            trace("daemon: get: everything (%s)", reason)
+            records.append(("everything", reason))
+        else:
+            trace("daemon: get: %d path(s)", len(paths))
+            records.extend(("path", p) for p in paths)
+        return protocol.encode(records)
+
+    def _listdir(self, path):
+        rel = path.strip(b"/") if path not in (b".", b"./") else b""
+        entries = self.watch.listdir(rel)
+        if entries is None:
+            return protocol.encode([("error", "not a watched directory: %s"
+                                     % os.fsdecode(path))])
+        records = [("version", 1), ("token", self.journal.token())]
+        records.extend(("entry", stat_record(st, name)) for name, st in entries)
+        return protocol.encode(records)
+
+    def _fetchall(self):
+        records = [("version", 1), ("token", self.journal.token())]
+        records.extend(("entry", stat_record(st, rel)) for rel, st in self.watch.fetchall())
+        return protocol.encode(records)
+
+    def _status(self):
+        records = [("version", 1), ("pid", os.getpid()),
+                   ("uptime", int(time.time() - self.started)),
+                   ("worktree", os.fsencode(self.repo.worktree)),
+                   ("instance", self.journal.instance),
+                   ("requests", self.requests),
+                   ("sync-timeouts", self.sync_timeouts),
+                   ("idle-timeout", self.idle_timeout)]
+        for prefix, stats in (("", self.watch.stats), ("journal-", self.journal.stats)):
+            for k, v in stats.items():
+                if k == "instance":
+                    continue
+                if isinstance(v, bool):
+                    v = int(v)
+                records.append((prefix + _key(k), v))
+        return protocol.encode(records)
+
+    def _answer(self, client, data):
+        client.out = memoryview(data)
+        client.deadline = time.monotonic() + CLIENT_TIMEOUT
+        self._write(client)
+
+    def _write(self, client):
+        try:
+            while client.out:
+                n = client.sock.send(client.out)
+                client.out = client.out[n:]
+        except (BlockingIOError, InterruptedError):
+            events = selectors.EVENT_WRITE
+            try:
+                self.sel.modify(client.sock, events, client)
+            except KeyError:
+                self.sel.register(client.sock, events, client)
+            return
+        except OSError:
+            pass                          # gone mid-reply: nothing to do
+        self._drop(client)
+
+    def _drop(self, client):
+        fd = client.sock.fileno()
+        if client.cookie is not None:
+            self._remove_cookie(client.cookie)
+        if self.sel is not None:
+            try:
+                self.sel.unregister(client.sock)
+            except (KeyError, ValueError):
+                pass
+        self.clients.pop(fd, None)
+        try:
+            client.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        client.sock.close()
