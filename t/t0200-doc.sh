@@ -232,6 +232,43 @@ test_expect_success 'every GIT_FSWATCH_* variable the code reads is documented' 
 	test_must_be_empty missing
 '
 
+# The example helper of the technical document must work as printed.  It
+# talks to a watchman server of its own (WATCHMAN_SOCK), stopped at the end.
+test_lazy_prereq WATCHMAN '
+	command -v watchman && command -v python3
+'
+
+test_expect_success WATCHMAN 'the example Watchman helper answers get' '
+	WATCHMAN_SOCK="$TRASH_DIRECTORY/wm.sock" && export WATCHMAN_SOCK &&
+	test_atexit "watchman shutdown-server >/dev/null 2>&1" &&
+	watchman --statefile="$TRASH_DIRECTORY/wm.state" \
+		--logfile="$TRASH_DIRECTORY/wm.log" get-pid >/dev/null &&
+	helper="$DOC/technical/examples/git-fswatch-watchman" &&
+	git init -q wm &&
+	(
+		cd wm &&
+		"$helper" get </dev/null >out &&
+		tr "\0" "\n" <out >first &&
+		grep -x "everything=fresh" first &&
+		sed -n -e "s/^token=//p" first >token &&
+		test_line_count = 1 token &&
+		mkdir -p d/e && echo x >d/e/f && echo y >"$(printf "a\nb")" &&
+		git add d && rm -rf d && echo z >kept &&
+		printf "token=%s\0" "$(cat token)" >request &&
+		"$helper" get <request >out &&
+		tr "\0" "\n" <out >second &&
+		! grep "^everything=" second &&
+		grep -x "path=d/" second &&
+		grep -x "path=kept" second &&
+		grep -x "path=a" second &&
+		grep -x "b" second &&
+		! grep "^path=\.git" second &&
+		printf "version=1\0token=%s\0" "$(sed -n -e "s/^token=//p" second)" >expect.head &&
+		head -c $(wc -c <expect.head) out >actual.head &&
+		test_cmp expect.head actual.head
+	)
+'
+
 test_lazy_prereq ASCIIDOCTOR '
 	command -v asciidoctor && command -v make
 '
