@@ -247,6 +247,12 @@ def compute(repo, req):
         raise Unsupported("the index keeps changing")
 
     changes, untracked, unmerged = status
+    if req.renames:
+        ys = set(w[0] for w in changes.values())
+        if "A" in ys and "D" in ys:
+            # git status pairs deleted and intent-to-add files as worktree
+            # renames; leave that to git
+            raise Unsupported("possible rename between intent-to-add and deleted files")
     by_path = {}
     for e in idx.entries:
         if not e[ix.STAGE]:

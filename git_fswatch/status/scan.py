@@ -196,6 +196,13 @@ class Scanner:
                     if e is not None:
                         seen.add(name)
                         self._compare(_join(d, name), e, de, changes)
+                    if self.untracked_mode == "all" and de.is_dir(follow_symlinks=False):
+                        # git -uall (not -unormal) lists what a directory
+                        # standing where a file is tracked holds, unless it
+                        # is a repository
+                        path = _join(d, name)
+                        if not self._is_repo(path) and not self.is_ignored(path, True):
+                            self._list_all(path, untracked)
                     continue
                 if name == b".git":
                     continue
