@@ -1,0 +1,494 @@
+"""The watch tree: inotify watches on every directory of a worktree.
+
+It keeps a tree of the watched directories (watch descriptor <-> path, kept
+right when directories are created, deleted, renamed or moved in and out),
+turns kernel events into changed paths in the journal, and holds the lstat()
+data of every entry (for ``listdir`` and ``fetchall``).  No sockets, no git
+commands: the daemon drives it with start(), fileno() and process().
+
+Paths are bytes relative to the worktree top; a directory is recorded as
+``b"dir/"``, meaning that it and everything below it may have changed.
+
+The traps it handles (DESIGN.md):
+- a new directory is watched first and listed second, recursively, so that
+  nothing created inside it before its watch existed is missed (it is
+  recorded as ``dir/``);
+- a renamed directory keeps its watches (they follow the inode), so the whole
+  subtree is re-labelled with its new path; MOVED_FROM waits for its MOVED_TO
+  (paired by cookie) until the next non-empty read or the next sync cookie,
+  then counts as "moved out of the tree" and its watches are removed;
+- IN_Q_OVERFLOW resets the journal and crawls again;
+- symlinks are never followed (lstat, IN_DONT_FOLLOW, IN_ONLYDIR);
+- nothing inside a ``.git`` directory, nor the git dir wherever it is, is
+  watched or reported, except the cookie directory, whose new files are
+  handed to on_cookie();
+- the worktree or the git dir deleted or moved away sets ``gone``.
+"""
+
+import errno
+import os
+import stat as _stat
+import time
+from collections import namedtuple
+
+from git_fswatch import inotify_os
+from git_fswatch.inotify_os import (
+    COOKIE_MASK, DIR_MASK, SELF_MASK,
+    IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
+    IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW, IN_UNMOUNT,
+    NoEvents, WatchLimit)
+from git_fswatch.trace import enabled as trace_enabled, trace
+
+__all__ = ["StatInfo", "WatchTree", "WatchLimit", "NoEvents"]
+
+StatInfo = namedtuple("StatInfo", "kind mode size mtime_ns ctime_ns ino")
+
+_KINDS = {_stat.S_IFREG: "f", _stat.S_IFDIR: "d", _stat.S_IFLNK: "l"}
+
+_NAMESPACE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
+_SELF_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT
+
+
+def statinfo(st):
+    mode = st.st_mode
+    return StatInfo(_KINDS.get(mode & 0o170000, "o"), mode, st.st_size,
+                    st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+class _Dir:
+    """A watched directory: a node of the tree."""
+    __slots__ = ("rel", "name", "parent", "wd", "subdirs", "entries", "dirty")
+
+    def __init__(self, rel, name, parent, wd):
+        self.rel = rel          # b"" for the top, else b"a/b"
+        self.name = name
+        self.parent = parent
+        self.wd = wd
+        self.subdirs = {}       # name -> _Dir
+        self.entries = {}       # name -> StatInfo
+        self.dirty = set()      # names whose StatInfo must be read again
+
+    def child_rel(self, name):
+        return self.rel + b"/" + name if self.rel else name
+
+    def walk(self):
+        """This node and every node below it."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(node.subdirs.values())
+
+
+class WatchTree:
+    def __init__(self, worktree, git_dir, cookie_dir, journal, on_cookie, inotify=None):
+        self.worktree = os.fsencode(os.path.abspath(worktree))
+        self.git_dir = os.fsencode(os.path.abspath(git_dir))
+        self.cookie_dir = os.fsencode(os.path.abspath(cookie_dir))
+        prefix = self.worktree.rstrip(b"/") + b"/"
+        self._git_dir_rel = (self.git_dir[len(prefix):]
+                             if self.git_dir.startswith(prefix) else None)
+        self.journal = journal
+        self._on_cookie = on_cookie
+        self._ino = inotify
+        self._root = None
+        self._wds = {}              # wd -> _Dir, including moved-away ones pending
+        self._pending = {}          # move cookie -> detached _Dir (MOVED_FROM seen)
+        self._pending_old = {}      # ... the same, left over from the previous read
+        self._cookie_wd = None
+        self._gitdir_wd = None
+        self._dirty = set()         # nodes with dirty entries
+        self._stale = set()         # detached nodes that saw events meanwhile
+        self.gone = None
+        self._events = 0
+        self._overflows = 0
+        self._crawls = 0
+        self._crawl_seconds = 0.0
+        self._unwatchable = 0
+        self._started = time.time()
+
+    # ---- the daemon's side -------------------------------------------------
+    def fileno(self):
+        if self._ino is None:
+            raise ValueError("WatchTree.fileno() before start()")
+        return self._ino.fileno()
+
+    def start(self):
+        """Watch and crawl everything; the journal is ready when this returns.
+
+        Raises NoEvents (remote or overlay filesystem), WatchLimit (out of
+        inotify watches or instances), or OSError.
+        """
+        inotify_os.check_filesystem(self.worktree)
+        if not os.path.isdir(self.cookie_dir):
+            os.makedirs(self.cookie_dir, 0o700, exist_ok=True)
+        inotify_os.check_filesystem(self.cookie_dir)
+        if self._ino is None:
+            self._ino = inotify_os.Inotify()
+        self._gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
+        self._cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
+        self._crawl_all()
+        self.journal.mark_ready()
+
+    def close(self):
+        if self._ino is not None:
+            self._ino.close()
+
+    def process(self):
+        """Read every pending event and act on it."""
+        events = self._ino.read()
+        if not events:
+            return
+        overflow = False
+        for ev in events:
+            self._events += 1
+            if ev.mask & IN_Q_OVERFLOW:
+                overflow = True
+                continue
+            try:
+                self._event(ev)
+            except WatchLimit as e:
+                self._fail("watch-limit", str(e))
+                return
+        # A MOVED_FROM still unpaired after a whole further read: moved out.
+        for node in self._pending_old.values():
+            self._moved_out(node)
+        self._pending_old, self._pending = self._pending, {}
+        if overflow:
+            self._overflow()
+
+    # ---- events -------------------------------------------------------------
+    def _event(self, ev):
+        wd, mask, name = ev.wd, ev.mask, ev.name
+        if trace_enabled():
+            trace("event wd=%d %s %r", wd, inotify_os.mask_names(mask), name)
+        if wd == self._cookie_wd:
+            if mask & (IN_CREATE | IN_MOVED_TO) and name:
+                # Everything before the cookie is read: no MOVED_TO is coming
+                # for a MOVED_FROM we still hold.
+                self._finish_pending()
+                self._on_cookie(os.fsdecode(name))
+            elif mask & _SELF_GONE:
+                self._set_gone("the cookie directory '%s' was removed or moved"
+                               % os.fsdecode(self.cookie_dir))
+            return
+        if wd == self._gitdir_wd:
+            if mask & _SELF_GONE:
+                self._set_gone("the git dir '%s' was removed or moved"
+                               % os.fsdecode(self.git_dir))
+            return
+        node = self._wds.get(wd)
+        if node is None:
+            return
+        if mask & IN_IGNORED:
+            self._forget(node)
+            return
+        if not name:
+            if mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT):
+                if node is self._root:
+                    self._set_gone("the worktree '%s' was removed or moved"
+                                   % os.fsdecode(self.worktree))
+                elif mask & IN_UNMOUNT:
+                    self.journal.record(node.rel + b"/")
+            return
+        rel = node.child_rel(name)
+        if name == b".git" or rel == self._git_dir_rel:
+            return
+        top = node
+        while top.parent is not None:
+            top = top.parent
+        if top is not self._root:
+            # Inside a directory moved away whose MOVED_TO we have not seen:
+            # report it under the old path and read it again if it comes back.
+            self.journal.record(rel + b"/" if mask & IN_ISDIR else rel)
+            self._stale.add(top)
+            return
+        self._mark(node, name)
+        if mask & _NAMESPACE and node.parent is not None:
+            self._mark(node.parent, node.name)     # its mtime changed
+        if not mask & IN_ISDIR:
+            self.journal.record(rel)
+            return
+        self.journal.record(rel + b"/")
+        if mask & IN_CREATE:
+            self._add_tree(node, name)
+        elif mask & IN_DELETE:
+            child = node.subdirs.pop(name, None)
+            if child is not None:
+                self._drop(child)
+        elif mask & IN_MOVED_FROM:
+            child = node.subdirs.pop(name, None)
+            if child is not None:
+                child.parent = None
+                self._pending[ev.cookie] = child
+        elif mask & IN_MOVED_TO:
+            child = self._pending.pop(ev.cookie, None)
+            if child is None:
+                child = self._pending_old.pop(ev.cookie, None)
+            if child is not None:
+                self._attach(child, node, name)
+                if child in self._stale:
+                    self._stale.discard(child)
+                    self._scan_from(child)
+            else:
+                # Moved in from outside the worktree: read all of it.
+                self._add_tree(node, name)
+        elif mask & IN_ATTRIB and name not in node.subdirs:
+            # Maybe it became readable: try to watch it.
+            self._add_tree(node, name)
+
+    def _finish_pending(self):
+        for node in self._pending_old.values():
+            self._moved_out(node)
+        for node in self._pending.values():
+            self._moved_out(node)
+        self._pending_old = {}
+        self._pending = {}
+
+    def _moved_out(self, node):
+        """A directory moved out of the tree: stop watching it."""
+        trace("moved out of the worktree: %r", node.rel)
+        self._stale.discard(node)
+        self._drop(node)
+
+    def _overflow(self):
+        self._overflows += 1
+        trace("IN_Q_OVERFLOW: events were lost; resetting and crawling again")
+        self.journal.reset("overflow")
+        self._crawl_all()
+        self.journal.mark_ready()
+        # Cookies created while the queue was full were lost with the other
+        # events; those still in the directory were created before now, and
+        # the crawl is the new truth: hand them over rather than let the
+        # waiting clients time out.
+        try:
+            names = sorted(os.listdir(self.cookie_dir))
+        except OSError:
+            names = []
+        for name in names:
+            self._on_cookie(os.fsdecode(name))
+
+    def _fail(self, reason, message):
+        self.journal.reset(reason)
+        self._set_gone(message)
+
+    def _set_gone(self, why):
+        if self.gone is None:
+            trace("gone: %s", why)
+            self.gone = why
+
+    # ---- the tree --------------------------------------------------------------
+    def _abs(self, rel):
+        return self.worktree + b"/" + rel if rel else self.worktree
+
+    def _crawl_all(self):
+        t0 = time.monotonic()
+        old_wds = set(self._wds)
+        self._wds = {}
+        self._pending = {}
+        self._pending_old = {}
+        self._dirty = set()
+        self._stale = set()
+        wd = self._ino.add_watch(self.worktree, DIR_MASK)
+        self._root = _Dir(b"", b"", None, wd)
+        self._wds[wd] = self._root
+        self._scan_from(self._root)
+        for wd in old_wds - set(self._wds):
+            self._ino.rm_watch(wd)
+        self._crawls += 1
+        self._crawl_seconds = time.monotonic() - t0
+        trace("crawled %d directories in %.3f s", len(self._wds), self._crawl_seconds)
+
+    def _add_tree(self, parent, name):
+        """Watch parent/name (a directory) and everything below it."""
+        node = self._watch(parent, name)
+        if node is not None:
+            self._scan_from(node)
+
+    def _watch(self, parent, name):
+        """Add the watch for parent/name; return its node, or None."""
+        rel = parent.child_rel(name)
+        try:
+            wd = self._ino.add_watch(self._abs(rel), DIR_MASK)
+        except OSError as e:
+            if e.errno not in (errno.ENOENT, errno.ENOTDIR):
+                # Unreadable or otherwise unwatchable: not a vanished entry.
+                self._unwatchable += 1
+                trace("cannot watch %r: %s", rel, e)
+            return None
+        node = self._wds.get(wd)
+        if node is not None:
+            if node.parent is not parent or node.name != name:
+                # Known under another name: it moved here and we have not
+                # read that event yet.
+                self._detach(node)
+                self._attach(node, parent, name)
+            return node
+        node = _Dir(rel, name, parent, wd)
+        old = parent.subdirs.get(name)
+        if old is not None:
+            self._drop(old)     # a directory that was replaced
+        parent.subdirs[name] = node
+        self._wds[wd] = node
+        return node
+
+    def _scan_from(self, top):
+        """List *top* and, recursively, the directories in it (watch first)."""
+        stack = [top]
+        git_dir_rel = self._git_dir_rel
+        while stack:
+            node = stack.pop()
+            try:
+                it = os.scandir(self._abs(node.rel))
+            except OSError as e:
+                trace("cannot list %r: %s", node.rel, e)
+                continue
+            entries = {}
+            subdirs = []
+            with it:
+                for entry in it:
+                    name = entry.name
+                    if name == b".git":
+                        continue
+                    try:
+                        info = statinfo(entry.stat(follow_symlinks=False))
+                    except OSError:
+                        continue        # vanished: its event will say so
+                    if info.kind == "d":
+                        if git_dir_rel is not None and node.child_rel(name) == git_dir_rel:
+                            continue
+                        subdirs.append(name)
+                    entries[name] = info
+            node.entries = entries
+            node.dirty.clear()
+            self._dirty.discard(node)
+            for name in list(node.subdirs):
+                if name not in entries or entries[name].kind != "d":
+                    self._drop(node.subdirs.pop(name))
+            for name in subdirs:
+                child = self._watch(node, name)
+                if child is not None:
+                    stack.append(child)
+
+    def _detach(self, node):
+        parent = node.parent
+        if parent is not None and parent.subdirs.get(node.name) is node:
+            del parent.subdirs[node.name]
+        node.parent = None
+        for pending in (self._pending, self._pending_old):
+            for cookie, n in list(pending.items()):
+                if n is node:
+                    del pending[cookie]
+
+    def _attach(self, node, parent, name):
+        """Hang a detached subtree at parent/name and relabel every path in it."""
+        old = parent.subdirs.get(name)
+        if old is not None and old is not node:
+            self._drop(old)     # renamed over an (empty) directory
+        parent.subdirs[name] = node
+        node.parent = parent
+        node.name = name
+        node.rel = parent.child_rel(name)
+        stack = list(node.subdirs.values())
+        while stack:
+            n = stack.pop()
+            n.rel = n.parent.child_rel(n.name)
+            stack.extend(n.subdirs.values())
+
+    def _drop(self, node):
+        """Stop watching a subtree that is detached (deleted or moved out)."""
+        for n in node.walk():
+            if self._wds.get(n.wd) is n:
+                del self._wds[n.wd]
+                try:
+                    self._ino.rm_watch(n.wd)
+                except OSError:
+                    pass
+            self._dirty.discard(n)
+
+    def _forget(self, node):
+        """The kernel dropped the watch (IN_IGNORED)."""
+        if node is self._root:
+            self._set_gone("the worktree '%s' was removed or unmounted"
+                           % os.fsdecode(self.worktree))
+            return
+        if self._wds.get(node.wd) is node:
+            del self._wds[node.wd]
+        parent = node.parent
+        if parent is not None and parent.subdirs.get(node.name) is node:
+            del parent.subdirs[node.name]
+        self._dirty.discard(node)
+
+    # ---- stat data ------------------------------------------------------------
+    def _mark(self, node, name):
+        node.dirty.add(name)
+        self._dirty.add(node)
+
+    def _refresh(self, node):
+        if not node.dirty:
+            return
+        base = self._abs(node.rel)
+        for name in node.dirty:
+            try:
+                node.entries[name] = statinfo(os.lstat(base + b"/" + name))
+            except OSError:
+                node.entries.pop(name, None)
+        node.dirty.clear()
+        self._dirty.discard(node)
+
+    def _find(self, rel):
+        rel = rel.strip(b"/")
+        node = self._root
+        if node is None:
+            return None
+        if rel in (b"", b"."):
+            return node
+        for part in rel.split(b"/"):
+            node = node.subdirs.get(part)
+            if node is None:
+                return None
+        return node
+
+    def listdir(self, rel):
+        """[(name, StatInfo)] of directory *rel*, sorted; None if not watched."""
+        node = self._find(rel)
+        if node is None:
+            return None
+        self._refresh(node)
+        return sorted(node.entries.items())
+
+    def fetchall(self):
+        """(path, StatInfo) of every entry below the top.
+
+        Directory by directory, depth first; within one directory by name.
+        """
+        for node in list(self._dirty):
+            self._refresh(node)
+        stack = [self._root] if self._root is not None else []
+        while stack:
+            node = stack.pop()
+            below = []
+            for name, info in sorted(node.entries.items()):
+                yield node.child_rel(name), info
+                child = node.subdirs.get(name)
+                if child is not None and info.kind == "d":
+                    below.append(child)
+            stack.extend(reversed(below))
+
+    @property
+    def stats(self):
+        files = 0
+        for node in self._wds.values():
+            files += len(node.entries)
+        return {
+            "watched-directories": len(self._wds),
+            "watches": self._ino.watches if self._ino is not None else 0,
+            "files-known": files,
+            "events-seen": self._events,
+            "overflows": self._overflows,
+            "crawls": self._crawls,
+            "last-crawl-ms": int(self._crawl_seconds * 1000),
+            "unwatchable": self._unwatchable,
+            "pending-moves": len(self._pending) + len(self._pending_old),
+        }
+

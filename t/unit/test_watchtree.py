@@ -1,0 +1,544 @@
+"""The watch tree on real directories with the real kernel.
+
+Every test synchronises through a cookie file, as the daemon does: it
+creates a file in the cookie directory and processes events until the watch
+tree hands that cookie back.  Nothing sleeps.
+"""
+
+import os
+import select
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from git_fswatch import inotify_os
+from git_fswatch.inotify_os import Inotify, WatchLimit, NoEvents
+from git_fswatch.journal import Journal
+from git_fswatch.watchtree import WatchTree, statinfo
+
+
+class OneEventPerRead(Inotify):
+    """Real kernel events, handed out one per read(), so that every
+    MOVED_FROM/MOVED_TO pair is split across two reads."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._queue = []
+
+    def read(self):
+        if not self._queue:
+            self._queue = super().read()
+        if not self._queue:
+            return []
+        return [self._queue.pop(0)]
+
+    def has_queued(self):
+        return bool(self._queue)
+
+
+class Fixture:
+    def __init__(self, base, inotify=None, git_dir=None, worktree_name="wt"):
+        self.base = base
+        self.wt = os.path.join(str(base), worktree_name)
+        os.makedirs(self.wt, exist_ok=True)
+        self.git_dir = git_dir or os.path.join(self.wt, ".git")
+        self.cookie_dir = os.path.join(self.git_dir, "fswatch", "cookies")
+        os.makedirs(self.cookie_dir, exist_ok=True)
+        self.journal = Journal()
+        self.cookies = []
+        self.tree = WatchTree(self.wt, self.git_dir, self.cookie_dir, self.journal,
+                              self.cookies.append, inotify=inotify)
+        self.n = 0
+
+    def p(self, *parts):
+        return os.path.join(self.wt, *parts)
+
+    def start(self):
+        self.tree.start()
+        self.token = self.journal.token()
+        return self
+
+    def sync(self, deadline=10.0):
+        """Process events until a fresh cookie comes back through inotify."""
+        self.n += 1
+        name = "cookie-%d" % self.n
+        path = os.path.join(self.cookie_dir, name)
+        open(path, "w").close()
+        end = time.monotonic() + deadline
+        while name not in self.cookies:
+            queued = getattr(self.tree._ino, "has_queued", lambda: False)()
+            if not queued:
+                left = end - time.monotonic()
+                assert left > 0, "cookie %s never arrived" % name
+                select.select([self.tree.fileno()], [], [], left)
+            self.tree.process()
+            assert self.tree.gone is None or name in self.cookies or True
+        os.unlink(path)
+
+    def changes(self):
+        """Sync, then the paths since the last call (as a set), new token."""
+        self.sync()
+        paths, reason = self.journal.since(self.token)
+        self.token = self.journal.token()
+        assert reason is None, reason
+        return set(paths)
+
+    def walk(self):
+        """What fetchall() must say: lstat of everything but .git."""
+        out = {}
+        for top, dirs, files in os.walk(os.fsencode(self.wt)):
+            dirs[:] = [d for d in dirs if d != b".git"]
+            for name in dirs + files:
+                if name == b".git":
+                    continue
+                full = os.path.join(top, name)
+                rel = os.path.relpath(full, os.fsencode(self.wt))
+                out[rel] = statinfo(os.lstat(full))
+        return out
+
+
+def covered(path, reported):
+    """Is *path* reported, itself or through a directory above it?"""
+    if path in reported:
+        return True
+    parts = path.rstrip(b"/").split(b"/")
+    return any(b"/".join(parts[:i]) + b"/" in reported for i in range(1, len(parts)))
+
+
+@pytest.fixture
+def fx(tmp_path):
+    f = Fixture(tmp_path)
+    yield f
+    f.tree.close()
+
+
+@pytest.fixture(params=["whole-reads", "one-event-per-read"])
+def fx_split(request, tmp_path):
+    ino = OneEventPerRead() if request.param == "one-event-per-read" else None
+    f = Fixture(tmp_path, inotify=ino)
+    yield f
+    f.tree.close()
+
+
+def sh(script, cwd):
+    subprocess.run(["sh", "-ec", script], cwd=cwd, check=True)
+
+
+# ---- crawl and stat data ------------------------------------------------------
+
+def test_crawl_knows_every_entry_and_skips_git(fx):
+    os.makedirs(fx.p("a", "b"))
+    os.makedirs(fx.p("sub", ".git", "objects"))
+    for name in ["f", "a/g", "a/b/h", "sub/x", "sub/.git/HEAD", "sub/.git/objects/o"]:
+        with open(fx.p(name), "w") as f:
+            f.write(name)
+    os.symlink("a", fx.p("link-to-dir"))
+    os.symlink("/nonexistent", fx.p("dangling"))
+    fx.start()
+    got = dict(fx.tree.fetchall())
+    assert got == fx.walk()
+    assert got[b"link-to-dir"].kind == "l"
+    assert got[b"a"].kind == "d" and got[b"f"].kind == "f"
+    assert not any(b".git" in p.split(b"/") for p in got)
+    st = fx.tree.stats
+    assert st["watched-directories"] == 4          # top, a, a/b, sub
+    assert st["files-known"] == len(got)
+    assert fx.journal.ready
+
+
+def test_listdir_follows_changes(fx):
+    os.mkdir(fx.p("d"))
+    with open(fx.p("d", "f"), "w") as f:
+        f.write("x")
+    fx.start()
+    assert [n for n, _ in fx.tree.listdir(b"d")] == [b"f"]
+    assert fx.tree.listdir(b"d/")[0][1].size == 1
+    assert fx.tree.listdir(b"nope") is None
+    with open(fx.p("d", "f"), "a") as f:
+        f.write("yz")
+    os.rename(fx.p("d", "f"), fx.p("d", "g"))
+    os.symlink("g", fx.p("d", "l"))
+    fx.sync()
+    listing = dict(fx.tree.listdir(b"d"))
+    assert set(listing) == {b"g", b"l"}
+    assert listing[b"g"].size == 3
+    assert listing[b"l"].kind == "l"
+    assert dict(fx.tree.listdir(b""))[b"d"] == statinfo(os.lstat(fx.p("d")))
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+# ---- plain changes ------------------------------------------------------------
+
+def test_file_changes_are_reported(fx):
+    with open(fx.p("old"), "w") as f:
+        f.write("1")
+    with open(fx.p("keep"), "w") as f:
+        f.write("1")
+    fx.start()
+    assert fx.changes() == set()
+    with open(fx.p("new"), "w"):
+        pass
+    with open(fx.p("old"), "a") as f:
+        f.write("2")
+    assert fx.changes() == {b"new", b"old"}
+    os.unlink(fx.p("new"))
+    os.chmod(fx.p("old"), 0o755)
+    assert fx.changes() == {b"new", b"old"}
+    os.rename(fx.p("old"), fx.p("renamed"))
+    assert fx.changes() == {b"old", b"renamed"}
+    assert fx.changes() == set()
+
+
+def test_names_are_bytes_end_to_end(fx):
+    fx.start()
+    names = [b"new\nline", b"tab\there", b"\xff\xfe-not-utf8", b"quote\"'", b" lead"]
+    for name in names:
+        with open(os.path.join(os.fsencode(fx.wt), name), "wb"):
+            pass
+    os.mkdir(os.path.join(os.fsencode(fx.wt), b"d\xe9\n"))
+    with open(os.path.join(os.fsencode(fx.wt), b"d\xe9\n", b"\x01"), "wb"):
+        pass
+    got = fx.changes()
+    assert got >= set(names)
+    assert covered(b"d\xe9\n/\x01", got)
+    with open(os.path.join(os.fsencode(fx.wt), b"d\xe9\n", b"\x01"), "ab") as f:
+        f.write(b"x")
+    assert fx.changes() == {b"d\xe9\n/\x01"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+# ---- trap 1: new directories --------------------------------------------------
+
+def test_new_directory_race_mkdir_p_and_touch(fx):
+    fx.start()
+    sh("mkdir -p a/b/c && touch a/b/c/f && mkdir -p x/y && echo z >x/y/z", fx.wt)
+    got = fx.changes()
+    assert covered(b"a/b/c/f", got)
+    assert covered(b"x/y/z", got)
+    # The deepest directory is watched: a later edit there is seen by name.
+    with open(fx.p("a", "b", "c", "f"), "a") as f:
+        f.write("more")
+    with open(fx.p("x", "y", "new"), "w"):
+        pass
+    assert fx.changes() == {b"a/b/c/f", b"x/y/new"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+def test_deep_tree_created_in_one_go(fx):
+    fx.start()
+    deep = "/".join("d%d" % i for i in range(40))
+    sh("mkdir -p '%s' && touch '%s/leaf'" % (deep, deep), fx.wt)
+    got = fx.changes()
+    assert covered(deep.encode() + b"/leaf", got)
+    with open(fx.p(deep, "leaf"), "a") as f:
+        f.write("x")
+    assert fx.changes() == {deep.encode() + b"/leaf"}
+    assert fx.tree.stats["watched-directories"] == 41
+
+
+def test_directory_deleted_and_recreated(fx):
+    sh("mkdir -p d/e && touch d/e/f", fx.wt)
+    fx.start()
+    shutil.rmtree(fx.p("d"))
+    got = fx.changes()
+    assert covered(b"d/e/f", got)
+    assert fx.tree.stats["watched-directories"] == 1
+    sh("mkdir -p d/e && touch d/e/g", fx.wt)
+    assert covered(b"d/e/g", fx.changes())
+    with open(fx.p("d", "e", "g"), "a") as f:
+        f.write("x")
+    assert fx.changes() == {b"d/e/g"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+# ---- trap 2: renamed directories ------------------------------------------------
+
+def test_edit_below_renamed_directory_uses_new_path(fx_split):
+    fx = fx_split
+    sh("mkdir -p a/sub/deeper && touch a/sub/deeper/x a/top", fx.wt)
+    fx.start()
+    os.rename(fx.p("a"), fx.p("b"))
+    got = fx.changes()
+    assert {b"a/", b"b/"} <= got
+    with open(fx.p("b", "sub", "deeper", "x"), "a") as f:
+        f.write("edit")
+    with open(fx.p("b", "sub", "new"), "w"):
+        pass
+    assert fx.changes() == {b"b/sub/deeper/x", b"b/sub/new"}
+    assert fx.tree.listdir(b"a") is None
+    assert [n for n, _ in fx.tree.listdir(b"b/sub")] == [b"deeper", b"new"]
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+def test_rename_twice_and_into_a_subdirectory(fx_split):
+    fx = fx_split
+    sh("mkdir -p a/s p && touch a/s/x", fx.wt)
+    fx.start()
+    sh("mv a b && mv b p/c", fx.wt)
+    got = fx.changes()
+    assert {b"a/", b"b/", b"p/c/"} <= got
+    with open(fx.p("p", "c", "s", "x"), "a") as f:
+        f.write("edit")
+    assert fx.changes() == {b"p/c/s/x"}
+    assert fx.tree.stats["watched-directories"] == 4   # top, p, p/c, p/c/s
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+def test_rename_over_an_empty_directory(fx_split):
+    fx = fx_split
+    sh("mkdir -p a/s empty && touch a/s/x", fx.wt)
+    fx.start()
+    os.rename(fx.p("a"), fx.p("empty"))
+    got = fx.changes()
+    assert {b"a/", b"empty/"} <= got
+    with open(fx.p("empty", "s", "x"), "a") as f:
+        f.write("edit")
+    assert fx.changes() == {b"empty/s/x"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+def test_directory_moved_out_of_the_tree(fx_split, tmp_path):
+    fx = fx_split
+    sh("mkdir -p gone/s && touch gone/s/x", fx.wt)
+    fx.start()
+    watches = fx.tree._ino.watches
+    outside = str(tmp_path / "outside")
+    os.rename(fx.p("gone"), outside)
+    got = fx.changes()
+    assert b"gone/" in got
+    # The cookie finished the move: its watches are gone.
+    assert fx.tree._ino.watches == watches - 2
+    assert fx.tree.stats["watched-directories"] == 1
+    with open(os.path.join(outside, "s", "x"), "a") as f:
+        f.write("not ours")
+    assert fx.changes() == set()
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+def test_directory_moved_in_from_outside(fx_split, tmp_path):
+    fx = fx_split
+    outside = tmp_path / "outside"
+    os.makedirs(str(outside / "s" / "t"))
+    (outside / "s" / "t" / "x").write_text("x")
+    fx.start()
+    os.rename(str(outside), fx.p("in"))
+    got = fx.changes()
+    assert b"in/" in got
+    with open(fx.p("in", "s", "t", "x"), "a") as f:
+        f.write("edit")
+    assert fx.changes() == {b"in/s/t/x"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+def test_unpaired_moved_from_waits_for_the_next_read(tmp_path):
+    """A MOVED_FROM at the end of a read is held until the next read."""
+    fx = Fixture(tmp_path, inotify=OneEventPerRead())
+    sh("mkdir -p a/s && touch a/s/x", fx.wt)
+    fx.start()
+    os.rename(fx.p("a"), fx.p("b"))
+    fx.tree.process()                   # MOVED_FROM only
+    assert fx.tree.stats["pending-moves"] == 1
+    assert fx.tree._ino.watches == 5    # git dir, cookies, top, a, a/s: kept
+    fx.tree.process()                   # MOVED_TO: paired
+    assert fx.tree.stats["pending-moves"] == 0
+    with open(fx.p("b", "s", "x"), "a") as f:
+        f.write("edit")
+    assert fx.changes() >= {b"b/s/x"}
+    fx.tree.close()
+
+
+# ---- trap 3: overflow ---------------------------------------------------------
+
+def test_queue_overflow_resets_and_recrawls(fx):
+    os.mkdir(fx.p("d"))
+    fx.start()
+    old = fx.journal.token()
+    old_instance = fx.journal.instance
+    limit = int(open("/proc/sys/fs/inotify/max_queued_events").read())
+    # Each new file queues CREATE and CLOSE_WRITE: enough to overflow.
+    for i in range(limit // 2 + 100):
+        with open(fx.p("d", "f%d" % i), "w"):
+            pass
+    os.mkdir(fx.p("late"))
+    fx.sync()           # its event is lost too: the overflow hands it over
+    assert fx.tree.stats["overflows"] == 1
+    assert fx.journal.instance != old_instance
+    assert fx.journal.since(old) == (None, "overflow")
+    assert fx.journal.ready
+    assert dict(fx.tree.fetchall()) == fx.walk()
+    fx.token = fx.journal.token()
+    with open(fx.p("late", "x"), "w"):
+        pass
+    assert fx.changes() == {b"late/x"}
+
+
+# ---- trap 4: symlinks -----------------------------------------------------------
+
+def test_symlinks_are_not_followed(fx, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o").write_text("o")
+    sh("mkdir real && touch real/r", fx.wt)
+    os.symlink(str(outside), fx.p("to-outside"))
+    os.symlink("real", fx.p("to-real"))
+    fx.start()
+    assert fx.tree.stats["watched-directories"] == 2    # top and real only
+    assert fx.tree.listdir(b"to-outside") is None
+    (outside / "o").write_text("changed")
+    (outside / "p").write_text("new")
+    with open(fx.p("to-real", "r"), "a") as f:
+        f.write("via the link")
+    assert fx.changes() == {b"real/r"}
+    os.unlink(fx.p("to-real"))
+    os.symlink("elsewhere", fx.p("to-real"))
+    assert fx.changes() == {b"to-real"}
+    assert dict(fx.tree.listdir(b""))[b"to-real"].kind == "l"
+
+
+def test_directory_replaced_by_symlink(fx):
+    sh("mkdir d && touch d/x", fx.wt)
+    fx.start()
+    sh("rm -r d && ln -s / d", fx.wt)
+    got = fx.changes()
+    assert covered(b"d/x", got)
+    assert fx.tree.stats["watched-directories"] == 1
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+# ---- trap 5: the git dir ----------------------------------------------------
+
+def test_git_dir_is_neither_watched_nor_reported(fx):
+    os.makedirs(os.path.join(fx.git_dir, "refs"))
+    sh("mkdir -p sub/.git && touch sub/.git/HEAD sub/f", fx.wt)
+    fx.start()
+    assert fx.tree.stats["watched-directories"] == 2   # top and sub
+    with open(os.path.join(fx.git_dir, "index"), "w"):
+        pass
+    with open(os.path.join(fx.git_dir, "refs", "x"), "w"):
+        pass
+    with open(fx.p("sub", ".git", "HEAD"), "w") as f:
+        f.write("ref")
+    os.mkdir(fx.p("sub", ".git", "new"))
+    assert fx.changes() == set()
+    assert fx.cookies == ["cookie-%d" % i for i in range(1, fx.n + 1)]
+    os.mkdir(fx.p("nested"))
+    sh("mkdir -p nested/.git/objects && touch nested/.git/objects/o nested/f", fx.wt)
+    got = fx.changes()
+    assert covered(b"nested/f", got)
+    assert not any(b".git" in p.split(b"/") for p in got)
+    with open(fx.p("nested", ".git", "objects", "o"), "a") as f:
+        f.write("x")
+    assert fx.changes() == set()
+
+
+def test_separate_git_dir_outside_the_worktree(tmp_path):
+    git_dir = str(tmp_path / "repo.git" / "worktrees" / "wt")
+    os.makedirs(git_dir)
+    fx = Fixture(tmp_path, git_dir=git_dir)
+    with open(fx.p(".git"), "w") as f:
+        f.write("gitdir: %s\n" % git_dir)
+    fx.start()
+    with open(fx.p("f"), "w"):
+        pass
+    with open(os.path.join(git_dir, "index"), "w"):
+        pass
+    assert fx.changes() == {b"f"}
+    shutil.rmtree(git_dir)
+    fx.tree.process()
+    assert fx.tree.gone
+    assert "git dir" in fx.tree.gone or "cookie directory" in fx.tree.gone
+    fx.tree.close()
+
+
+def test_git_dir_inside_worktree_under_another_name(tmp_path):
+    fx = Fixture(tmp_path, git_dir=os.path.join(str(tmp_path), "wt", "meta"))
+    fx.start()
+    assert b"meta" not in dict(fx.tree.listdir(b""))
+    with open(os.path.join(fx.git_dir, "index"), "w"):
+        pass
+    with open(fx.p("f"), "w"):
+        pass
+    assert fx.changes() == {b"f"}
+    fx.tree.close()
+
+
+# ---- trap 8: gone ------------------------------------------------------------
+
+def _drain_until_gone(fx):
+    end = time.monotonic() + 10
+    while fx.tree.gone is None:
+        assert time.monotonic() < end, "never noticed"
+        select.select([fx.tree.fileno()], [], [], end - time.monotonic())
+        fx.tree.process()
+    return fx.tree.gone
+
+
+@pytest.mark.parametrize("how", ["rm-worktree", "mv-worktree", "rm-git-dir", "mv-git-dir"])
+def test_gone(fx, how):
+    sh("mkdir -p d && touch d/f", fx.wt)
+    fx.start()
+    assert fx.tree.gone is None
+    if how == "rm-worktree":
+        shutil.rmtree(fx.wt)
+    elif how == "mv-worktree":
+        os.rename(fx.wt, fx.wt + ".moved")
+    elif how == "rm-git-dir":
+        shutil.rmtree(fx.git_dir)
+    else:
+        os.rename(fx.git_dir, fx.p("git-moved"))
+    why = _drain_until_gone(fx)
+    assert ("worktree" in why) if how.endswith("worktree") else ("git dir" in why or "cookie" in why)
+
+
+# ---- trap 6: limits and filesystems -----------------------------------------
+
+def test_watch_limit_at_start(tmp_path):
+    fx = Fixture(tmp_path, inotify=Inotify(max_watches=4))
+    sh("mkdir -p a b c d", fx.wt)      # git dir + cookies + top + 4 > 4
+    with pytest.raises(WatchLimit) as e:
+        fx.tree.start()
+    assert "fs.inotify.max_user_watches" in str(e.value)
+    assert "sysctl" in str(e.value)
+    fx.tree.close()
+
+
+def test_watch_limit_while_running(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_FSWATCH_TEST_MAX_WATCHES", "5")
+    fx = Fixture(tmp_path)
+    sh("mkdir a", fx.wt)
+    fx.start()                          # git dir, cookies, top, a
+    token = fx.journal.token()
+    sh("mkdir b c", fx.wt)
+    end = time.monotonic() + 10
+    while fx.tree.gone is None:
+        assert time.monotonic() < end
+        select.select([fx.tree.fileno()], [], [], 1)
+        fx.tree.process()
+    assert "fs.inotify.max_user_watches" in fx.tree.gone
+    assert fx.journal.since(token) == (None, "watch-limit")
+    fx.tree.close()
+
+
+def test_remote_filesystem_is_declined(fx, monkeypatch):
+    monkeypatch.setenv("GIT_FSWATCH_TEST_FSTYPE", "nfs")
+    with pytest.raises(NoEvents) as e:
+        fx.tree.start()
+    assert "nfs" in str(e.value)
+
+
+# ---- the crawl's speed and size (figures in the report; loose bounds here) --
+
+def test_crawl_10k_files(tmp_path):
+    fx = Fixture(tmp_path)
+    for d in range(100):
+        os.mkdir(fx.p("d%03d" % d))
+        for f in range(100):
+            open(fx.p("d%03d" % d, "f%03d" % f), "w").close()
+    t0 = time.monotonic()
+    fx.start()
+    took = time.monotonic() - t0
+    assert fx.tree.stats["files-known"] == 10100
+    assert took < 2.0, took
+    fx.tree.close()
