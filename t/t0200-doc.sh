@@ -33,11 +33,24 @@ usage_options () {
 }
 
 # usage_actions <usage>: the helper actions a usage message names, one per
-# line, from an "actions: a, b <arg>, c" line.
+# line: from an "actions: a, b <arg>, c" line, or from the entries under an
+# "actions:" line, indented like options ("    listdir <dir>   help"); the
+# help text's continuation lines are indented further and do not count.
 usage_actions () {
-	sed -n -e 's/^actions: *//p' "$1" |
-	tr ',' '\n' |
-	awk 'NF { print $1 }' |
+	awk '
+		/^actions:/ {
+			inside = 1
+			sub(/^actions: */, "")
+			n = split($0, list, ",")
+			for (i = 1; i <= n; i++) {
+				split(list[i], w, " ")
+				if (w[1] != "") print w[1]
+			}
+			next
+		}
+		/^$/ { inside = 0 }
+		inside && /^    [a-z]/ { print $1 }
+	' "$1" |
 	sort -u
 }
 
@@ -108,6 +121,22 @@ test_expect_success 'the checks themselves catch an undocumented option' '
 
 	actions: get, listdir <dir>, exit
 	EOF
+	cat >usage2 <<-\EOF &&
+	usage: git frob <action>
+
+	actions:
+	    get                   what changed
+	    listdir <dir>         the stat data
+	    a-rather-long-action <with> <arguments>
+	                          help text on a line
+	                          of its own
+	    exit                  stop
+
+	trailing text
+	EOF
+	usage_actions usage2 >actual &&
+	test_write_lines a-rather-long-action exit get listdir >expect &&
+	test_cmp expect actual &&
 	usage_options usage >actual &&
 	test_write_lines --color --depth --format --quiet -q >expect &&
 	test_cmp expect actual &&
