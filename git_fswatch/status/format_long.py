@@ -137,7 +137,7 @@ def format_long(status, out, state):
             on_what = b"HEAD detached at " if state.detached_at else b"HEAD detached from "
             name = state.detached_name
         w.lines.append(w.paint("header", b"# " if out.comment_prefix else b"") +
-                       w.paint("nobranch", on_what) + w.paint("nobranch", name) + b"\n")
+                       w.paint("nobranch", on_what) + w.paint("branch", name) + b"\n")
     if not is_initial:
         tracking = tracking_lines(b, hints)
         if tracking:
@@ -214,14 +214,16 @@ def format_long(status, out, state):
             for p in status.ignored:
                 w.entry("ignored", fmt(p))
             w.ln()
-    committable = bool(staged)
+    # A merge with every conflict resolved can be committed even when it
+    # stages nothing new.
+    committable = bool(staged) or (state.in_merge and not unmerged)
     if not show_untracked and committable:
         w.ln(b"Untracked files not listed" +
              (b" (use -u option to show untracked files)" if hints else b""))
 
     if committable:
         pass
-    elif changed:
+    elif changed or unmerged:
         w.plain(b'no changes added to commit (use "git add" and/or "git commit -a")'
                 if hints else b"no changes added to commit")
     elif show_untracked and status.untracked:

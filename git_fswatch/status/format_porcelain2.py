@@ -1,7 +1,7 @@
 """`git status --porcelain=v2`: the Status almost field for field.
 
 Headers ("# branch.*" with --branch, "# stash <n>" with --show-stash), then
-the tracked entries ("1", "2" and "u" lines) in path order, then "?" and "!"
+the tracked entries ("1" and "2" lines in path order, then "u" lines), then "?" and "!"
 lines.  Paths are relative to the cwd unless status.relativePaths is false or
 -z is given; -z ends every record with NUL and puts NUL, not TAB, between a
 rename's two paths.
@@ -42,7 +42,10 @@ def format_porcelain2(status, out):
         lines += _branch_headers(status, out)
     if out.show_stash and status.stash_count:
         lines.append(b"# stash %d" % status.stash_count)
-    for e in tracked_in_order(status):
+    # Ordinary changes first, then the unmerged entries, each in path order
+    # (the short format interleaves them; porcelain v2 does not).
+    for e in sorted(status.changes, key=lambda e: e.path) + \
+            sorted(status.unmerged, key=lambda e: e.path):
         if hasattr(e, "xy"):
             lines.append(b"u %s %s %06o %06o %06o %06o %s %s %s %s" % (
                 e.xy.encode(), e.submodule.encode(),
