@@ -19,12 +19,17 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import List
 
+from git_fswatch.status import cache
 from git_fswatch.status import index as ix
 from git_fswatch.status import scan
 from git_fswatch.status.model import Change, Status, Unmerged, Unsupported, ZERO_OID
 from git_fswatch.trace import trace
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+# How the last compute() in this process found the worktree side: "full" or
+# "cache" (for the tests, which must know that they exercised both).
+last_path = None
 
 
 @dataclass
@@ -204,6 +209,40 @@ def combine(staged, worktree_changes, entries_by_path):
     return out
 
 
+def _stat_key(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return "%d:%d:%d" % (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _excludes_file(cfg):
+    if "core.excludesfile" in cfg:
+        return os.path.expanduser(cfg["core.excludesfile"])
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
+        os.path.expanduser("~"), ".config")
+    return os.path.join(xdg, "git", "ignore")
+
+
+def cache_key(repo, cfg, idx, head, req):
+    """Everything besides the worktree that the worktree side depends on."""
+    return {
+        "worktree": repo.worktree,
+        "index": idx.identity(),
+        "head": head or "",
+        "untracked": req.untracked,
+        "ignored": req.ignored,
+        "exclude": _stat_key(os.path.join(repo.common_dir, "info", "exclude")),
+        "attributes": _stat_key(os.path.join(repo.common_dir, "info", "attributes")),
+        "excludesfile": "%s %s" % (_excludes_file(cfg), _stat_key(_excludes_file(cfg))),
+    }
+
+
+def _instance(token):
+    return token.rpartition(":")[0] if token else None
+
+
 def compute(repo, req):
     """Compute the changes, unmerged, untracked and ignored entries."""
     import pygit2
@@ -226,8 +265,7 @@ def compute(repo, req):
     git_dir = os.fsencode(repo.git_dir)
     common_dir = os.fsencode(repo.common_dir)
     check_attributes(common_dir + b"/info/attributes")
-    if os.path.exists(common_dir + b"/info/sparse-checkout") and \
-            _config_bool(cfg, "core.sparsecheckout", False):
+    if _config_bool(cfg, "core.sparsecheckout", False):
         raise Unsupported("sparse checkout")
     try:
         head = str(prepo.head.target) if not prepo.head_is_unborn else None
@@ -235,18 +273,46 @@ def compute(repo, req):
         head = None
     limit = rename_limit(cfg)
 
+    # The token comes first: the answer covers every change after it, so
+    # whatever changes while we read the worktree is reported next time.
+    old = answer = None
+    if req.use_helper:
+        from git_fswatch import api
+        old = cache.load(repo)
+        answer = api.changed_since(repo, old.token if old else None)
+
+    global last_path
     for attempt in range(3):
         idx = ix.read(git_dir + b"/index")
         staged = staged_changes(repo.worktree, head, req, limit)
-        status = _worktree(repo, prepo, idx, req, top)
-        again = ix.read_identity(git_dir + b"/index")
-        if again == idx.identity():
+        key = cache_key(repo, cfg, idx, head, req)
+        why = _why_full(old, answer, key)
+        engine = Engine(repo, prepo, idx, req)
+        if why:
+            trace("status: full scan: %s", why)
+            dirs = engine.full()
+            last_path = "full"
+        else:
+            dirs = engine.incremental(old.dirs, answer.paths)
+            last_path = "cache"
+            if dirs is None:
+                trace("status: full scan: a reported path changes the rules")
+                dirs = engine.full()
+                last_path = "full"
+        if ix.read_identity(git_dir + b"/index") == idx.identity():
             break
         trace("status: the index changed during the scan; again")
     else:
         raise Unsupported("the index keeps changing")
+    if answer is not None and answer.token is not None:
+        cache.store(repo, cache.Cache(key, answer.token, dirs))
 
-    changes, untracked, unmerged = status
+    changes = {}
+    untracked = []
+    for c, u in dirs.values():
+        changes.update(c)
+        untracked.extend(u)
+    unmerged = engine.tree.unmerged
     if req.renames:
         ys = set(w[0] for w in changes.values())
         if "A" in ys and "D" in ys:
@@ -266,31 +332,82 @@ def compute(repo, req):
     return result
 
 
-def _worktree(repo, prepo, idx, req, top):
-    """Full scan: ({path: (y, mode)}, [untracked], {path: [stages]})."""
-    tree = scan.Tree(idx.entries)
-    for e in idx.entries:
-        if e[ix.MODE] == scan.S_IFGITLINK:
-            raise Unsupported("submodule")
-    ignore = Ignore(prepo)
-    sc = scan.Scanner(repo.worktree, idx, tree, ignore, req.untracked, check_attributes)
-    changes = {}
-    untracked = []
-    stack = [b""]
-    while stack:
-        d = stack.pop()
-        c, u, real = sc.examine(d, reachable=True)
-        changes.update(c)
-        untracked.extend(u)
-        real = set(real)
-        for name in tree.subdirs.get(d, ()):
-            sub = d + b"/" + name if d else name
-            if name in real:
-                stack.append(sub)
+def _why_full(old, answer, key):
+    """Why the cache cannot serve (a reason for the trace), or None."""
+    if answer is None:
+        return "the helper is not used"
+    if answer.everything:
+        return "the helper says everything (%s)" % answer.reason
+    if old is None:
+        return "no status cache"
+    if _instance(old.token) != _instance(answer.token):
+        return "the helper's instance changed"
+    for k in key:
+        if old.key.get(k) != key[k]:
+            return "the cache was made under another %s" % k
+    return None
+
+
+_RULE_FILES = (b".gitignore", b".gitattributes")
+
+
+class Engine:
+    """The worktree side for one index: per tracked directory results."""
+
+    def __init__(self, repo, prepo, idx, req):
+        self.top = os.fsencode(repo.worktree)
+        self.tree = tree = scan.Tree(idx.entries)
+        for e in idx.entries:
+            if e[ix.MODE] == scan.S_IFGITLINK:
+                raise Unsupported("submodule")
+        self.ignore = Ignore(prepo)
+        self.scanner = scan.Scanner(repo.worktree, idx, tree, self.ignore,
+                                    req.untracked, check_attributes)
+
+    def full(self):
+        """Examine every tracked directory: {dir: (changes, untracked)}."""
+        tree = self.tree
+        sc = self.scanner
+        dirs = {}
+        stack = [b""]
+        while stack:
+            d = stack.pop()
+            c, u, real = sc.examine(d, reachable=True)
+            dirs[d] = (c, u)
+            real = set(real)
+            for name in tree.subdirs.get(d, ()):
+                sub = d + b"/" + name if d else name
+                if name in real:
+                    stack.append(sub)
+                else:
+                    for dd in tree.dirs_under(sub):
+                        c, _, _ = sc.examine(dd, reachable=False)
+                        dirs[dd] = (c, [])
+        trace("status: %d directories listed, %d files hashed, %d ignore checks",
+              sc.listed, sc.hashed, self.ignore.calls)
+        return dirs
+
+    def incremental(self, cached, paths):
+        """Re-examine the directories around *paths*; None: scan in full."""
+        tree = self.tree
+        redo = set()
+        for p in paths:
+            q = p.rstrip(b"/")
+            if not q:
+                return None
+            if q.rpartition(b"/")[2] in _RULE_FILES:
+                return None
+            redo.add(tree.deepest_tracked_ancestor(q))
+            if tree.is_dir(q):
+                redo.update(tree.dirs_under(q))
+        dirs = dict(cached)
+        sc = self.scanner
+        for d in redo:
+            if tree.is_dir(d):
+                c, u, _ = sc.examine(d)
+                dirs[d] = (c, u)
             else:
-                for dd in tree.dirs_under(sub):
-                    c, _, _ = sc.examine(dd, reachable=False)
-                    changes.update(c)
-    trace("status: full scan: %d directories listed, %d files hashed, %d ignore checks",
-          sc.listed, sc.hashed, ignore.calls)
-    return changes, untracked, tree.unmerged
+                dirs.pop(d, None)
+        trace("status: from the cache: %d paths reported, %d directories examined,"
+              " %d files hashed", len(paths), len(redo), sc.hashed)
+        return dirs

@@ -126,10 +126,10 @@ class World:
         elif os.path.lexists(path):
             os.unlink(path)
 
-    def op(self):
+    def op(self, worktree_only=False):
         r = self.rng
         files = self.files()
-        choice = r.randrange(24)
+        choice = r.randrange(14 if worktree_only else 24)
         f = r.choice(files) if files else None
         top = self.top
         self.log.append((choice, f))
@@ -237,8 +237,12 @@ def compare(top, untracked, use_helper, seen):
         seen.setdefault("why", set()).add(str(e))
         return None
     seen["compared"] += 1
+    seen[engine.last_path] = seen.get(engine.last_path, 0) + 1
     actual = porcelain_v2(st)
-    expect = git("status", "--porcelain=v2", "-z", "-u" + untracked, cwd=top)
+    # --no-optional-locks: the oracle must not refresh the index behind the
+    # engine's back (that would discard the status cache every time)
+    expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z",
+                 "-u" + untracked, cwd=top)
     if actual != expect:
         return expect, actual
     return None
@@ -252,6 +256,9 @@ def test_random_against_git_status(tmp_path, monkeypatch, capsys):
     for k in list(os.environ):
         if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_TEST"):
             monkeypatch.delenv(k)
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    monkeypatch.setenv("PATH", os.path.join(src, "bin") + os.pathsep + os.environ["PATH"])
+    monkeypatch.setenv("PYTHONPATH", src)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for k, v in (("GIT_AUTHOR_NAME", "A"), ("GIT_AUTHOR_EMAIL", "a@x"),
@@ -259,6 +266,15 @@ def test_random_against_git_status(tmp_path, monkeypatch, capsys):
         monkeypatch.setenv(k, v)
     top = str(tmp_path / "repo")
     git("init", "-q", "-b", "main", top, cwd=str(tmp_path), check=True)
+    git("config", "core.fswatchHelper", "notify --timeout=120", cwd=top, check=True)
+    try:
+        run(top, rng, seed, capsys)
+    finally:
+        subprocess.run([sys.executable, "-m", "git_fswatch.cli.notify", "exit"], cwd=top,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run(top, rng, seed, capsys):
     world = World(top, rng)
     for _ in range(10):
         world.op()
@@ -266,27 +282,40 @@ def test_random_against_git_status(tmp_path, monkeypatch, capsys):
     git("commit", "-q", "-m", "base", cwd=top)
     git("branch", "b1", cwd=top)
     git("branch", "b2", cwd=top)
-    helper_modes = [False]
     seen = {"compared": 0, "unsupported": 0}
     deadline = time.monotonic() + SECONDS
     bursts = 0
+
+    def check(untracked, use_helper):
+        diff = compare(top, untracked, use_helper, seen)
+        if diff:
+            expect, actual = diff
+            pytest.fail("seed %d, burst %d, -u%s, helper %s: engine differs\n"
+                        "git status:\n%s\nengine:\n%s\nlast ops: %r" % (
+                            seed, bursts, untracked, use_helper,
+                            expect.replace(b"\0", b"\n").decode("utf-8", "replace"),
+                            actual.replace(b"\0", b"\n").decode("utf-8", "replace"),
+                            world.log[-10:]))
+
     while time.monotonic() < deadline:
         for _ in range(rng.randrange(1, 8)):
             world.op()
         bursts += 1
         for untracked in ("no", "normal", "all"):
-            for use_helper in helper_modes:
-                diff = compare(top, untracked, use_helper, seen)
-                if diff:
-                    expect, actual = diff
-                    pytest.fail("seed %d, burst %d, -u%s, helper %s: engine differs\n"
-                                "git status:\n%s\nengine:\n%s\nlast ops: %r" % (
-                                    seed, bursts, untracked, use_helper,
-                                    expect.replace(b"\0", b"\n").decode("utf-8", "replace"),
-                                    actual.replace(b"\0", b"\n").decode("utf-8", "replace"),
-                                    world.log[-10:]))
+            check(untracked, False)
+        # the helper's run: mostly one mode, so that the cache serves
+        mode = "normal" if rng.random() < 0.8 else rng.choice(["no", "all"])
+        check(mode, True)
+        for _ in range(rng.randrange(0, 4)):
+            world.op(worktree_only=True)
+        check(mode, True)
+        check(mode, True)
     with capsys.disabled():
-        sys.stderr.write("status random test: %d bursts, %d comparisons, %d unsupported %r\n"
-                         % (bursts, seen["compared"], seen["unsupported"],
+        sys.stderr.write("status random test: %d bursts, %d comparisons (%d full scans,"
+                         " %d from the cache), %d unsupported %r\n"
+                         % (bursts, seen["compared"], seen.get("full", 0),
+                            seen.get("cache", 0), seen["unsupported"],
                             sorted(seen.get("why", ()))))
-    assert seen["compared"] > 0.5 * (seen["compared"] + seen["unsupported"])
+    total = seen["compared"] + seen["unsupported"]
+    assert seen["compared"] > 0.5 * total
+    assert seen.get("cache", 0) > 0.1 * total, "the status cache never served"

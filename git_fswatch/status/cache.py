@@ -1,0 +1,125 @@
+"""The status cache: `<git-dir>/fswatch/status.cache`.
+
+What a full scan found, per tracked directory, and the fswatch token that was
+current when the scan began, so that the next status only examines the
+directories around the paths the helper reports since that token.
+
+The file is written to a temporary file beside it and renamed into place, so
+a reader sees the old or the new file, never half of one.  It starts with a
+versioned header and the key: everything the results depend on besides the
+worktree itself (the index, HEAD, the ignore and attribute files git reads
+outside the worktree, the request's untracked mode).  load() returns None on
+any mismatch or damage: the caller then scans in full.
+
+Layout after the header line: NUL-ended records.  "k<name>=<value>" key
+records, then per directory "d<dir>", followed by its "c<y><octal mode>:<path>"
+(a tracked file that differs) and "u<path>" (untracked) records, then "e"
+(the end).
+"""
+
+import os
+import tempfile
+
+from git_fswatch import gitdir
+
+MAGIC = b"git-fswatch status cache 1\n"
+FILE_NAME = "status.cache"
+
+
+class Cache:
+    def __init__(self, key, token, dirs):
+        self.key = key          # {str: str}
+        self.token = token      # the helper's token when the scan began
+        self.dirs = dirs        # {dir: ({path: (y, mode)}, [untracked])}
+
+
+def _path(repo, create):
+    return os.path.join(gitdir.private_dir(repo.git_dir, create=create), FILE_NAME)
+
+
+def encode(cache):
+    out = [MAGIC]
+    rec = out.append
+    for k in sorted(cache.key):
+        rec(b"k%s=%s\0" % (k.encode(), cache.key[k].encode("utf-8", "surrogateescape")))
+    rec(b"ktoken=%s\0" % cache.token.encode())
+    for d in sorted(cache.dirs):
+        changes, untracked = cache.dirs[d]
+        if not changes and not untracked:
+            continue
+        rec(b"d%s\0" % d)
+        for path in sorted(changes):
+            y, mode = changes[path]
+            rec(b"c%s%o:%s\0" % (y.encode(), mode, path))
+        for path in untracked:
+            rec(b"u%s\0" % path)
+    rec(b"e\0")
+    return b"".join(out)
+
+
+def decode(data):
+    """Cache from bytes, or None when the bytes are not a whole cache file."""
+    if not data.startswith(MAGIC) or not data.endswith(b"e\0"):
+        return None
+    key = {}
+    dirs = {}
+    current = None
+    for r in data[len(MAGIC):-2].split(b"\0")[:-1]:
+        t = r[:1]
+        if t == b"c" and current is not None:
+            meta, _, path = r[1:].partition(b":")
+            current[0][path] = (chr(meta[0]), int(meta[1:], 8))
+        elif t == b"u" and current is not None:
+            current[1].append(r[1:])
+        elif t == b"d":
+            current = dirs[r[1:]] = ({}, [])
+        elif t == b"k" and current is None:
+            k, _, v = r[1:].partition(b"=")
+            key[k.decode()] = v.decode("utf-8", "surrogateescape")
+        else:
+            return None
+    token = key.pop("token", None)
+    if not token:
+        return None
+    return Cache(key, token, dirs)
+
+
+def load(repo):
+    """The cache if there is a whole one, else None (check its key!)."""
+    try:
+        with open(_path(repo, False), "rb") as f:
+            data = f.read()
+    except (OSError, gitdir.UnsafeDirectory):
+        return None
+    try:
+        cache = decode(data)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+    return cache
+
+
+def store(repo, cache):
+    """Write the cache atomically; a failure only costs the next status time."""
+    try:
+        path = _path(repo, True)
+        fd, tmp = tempfile.mkstemp(prefix=FILE_NAME + ".", dir=os.path.dirname(path))
+    except (OSError, gitdir.UnsafeDirectory):
+        return False
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(encode(cache))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
+    return True
+
+
+def invalidate(repo):
+    try:
+        os.unlink(_path(repo, False))
+    except (OSError, gitdir.UnsafeDirectory):
+        pass
