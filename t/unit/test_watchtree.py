@@ -14,7 +14,7 @@ import time
 import pytest
 
 from git_fswatch import inotify_os
-from git_fswatch.inotify_os import Inotify, WatchLimit, NoEvents
+from git_fswatch.inotify_os import IN_MOVED_TO, Inotify, NoEvents, WatchLimit
 from git_fswatch.journal import Journal
 from git_fswatch.watchtree import WatchTree, statinfo
 
@@ -541,4 +541,61 @@ def test_crawl_10k_files(tmp_path):
     took = time.monotonic() - t0
     assert fx.tree.stats["files-known"] == 10100
     assert took < 2.0, took
+    fx.tree.close()
+
+
+def test_git_directory_appearing_later_is_not_watched(fx):
+    sh("mkdir sub", fx.wt)
+    fx.start()
+    sh("mkdir sub/.git && touch sub/.git/HEAD && chmod 700 '%s'" % fx.git_dir, fx.wt)
+    assert fx.changes() == set()
+    with open(fx.p("sub", ".git", "HEAD"), "a") as f:
+        f.write("x")
+    assert fx.changes() == set()
+    assert fx.tree.stats["watched-directories"] == 2
+    assert fx.tree.listdir(b"sub") == []
+
+
+def test_directory_moved_into_a_directory_created_in_the_same_breath(fx_split):
+    """The crawl of p meets a/ (already watched) at p/a before the move
+    events are read: the subtree must end up under p/a all the same."""
+    fx = fx_split
+    sh("mkdir -p a/s && touch a/s/x", fx.wt)
+    fx.start()
+    sh("mkdir p && mv a p/a", fx.wt)
+    got = fx.changes()
+    assert {b"a/", b"p/"} <= got
+    with open(fx.p("p", "a", "s", "x"), "a") as f:
+        f.write("edit")
+    assert fx.changes() == {b"p/a/s/x"}
+    assert fx.tree.stats["watched-directories"] == 4
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+class MoveSplitByAnEvent(Inotify):
+    """Real events, but an event from inside the moved directory is handed
+    out between its MOVED_FROM and its MOVED_TO (the kernel queues them in
+    two steps, so another CPU's event can land in between)."""
+
+    def read(self):
+        events = super().read()
+        for i, ev in enumerate(events):
+            if ev.mask & IN_MOVED_TO and i + 1 < len(events):
+                later = events[i + 1:]
+                events = events[:i] + later + [ev]
+                break
+        return events
+
+
+def test_event_inside_a_directory_between_its_move_events(tmp_path):
+    fx = Fixture(tmp_path, inotify=MoveSplitByAnEvent())
+    sh("mkdir -p a/s && touch a/s/x", fx.wt)
+    fx.start()
+    sh("mv a b && mkdir b/new && touch b/new/y", fx.wt)
+    got = fx.changes()
+    assert {b"a/", b"b/"} <= got
+    with open(fx.p("b", "new", "y"), "a") as f:
+        f.write("edit")
+    assert fx.changes() == {b"b/new/y"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
     fx.tree.close()
