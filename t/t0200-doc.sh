@@ -261,17 +261,85 @@ test_expect_success 'every GIT_FSWATCH_* variable the code reads is documented' 
 	test_must_be_empty missing
 '
 
+# The Python example of the technical document, run as printed, against
+# the built-in helper, the smallest helper and (below) the Watchman one.
+run_example () {
+	PYTHONPATH="$SRC_DIR" "$PYTHON" "$DOC/technical/examples/changed-since"
+}
+
+test_expect_success INOTIFY 'the API example with the built-in helper' '
+	git init -q ex-notify &&
+	test_when_finished "git -C ex-notify fswatch-notify exit" &&
+	(
+		cd ex-notify &&
+		git config core.fswatchHelper notify &&
+		GIT_FSWATCH_TEST_SPAWN_WAIT=30 run_example >../out &&
+		echo "everything: fresh" >../expect &&
+		test_cmp ../expect ../out &&
+		run_example >../out &&
+		test_must_be_empty ../out &&
+		mkdir dir && echo x >dir/file && echo y >"$(printf "new\nline")" &&
+		run_example >../out
+	) &&
+	grep -x "dir/" out &&
+	grep -x "new" out &&
+	grep -x "line" out &&
+	! grep "^everything" out
+'
+
+test_expect_success INOTIFY 'the shell example with the built-in helper' '
+	git init -q ex-sh &&
+	test_when_finished "git -C ex-sh fswatch-notify exit" &&
+	(
+		cd ex-sh &&
+		git config core.fswatchHelper notify &&
+		GIT_FSWATCH_TEST_SPAWN_WAIT=30 "$DOC/technical/examples/changed-since.sh" >../out &&
+		echo "everything: fresh" >../expect &&
+		test_cmp ../expect ../out &&
+		mkdir -p d2 && echo >"d2/$(printf "a\nb")" &&
+		"$DOC/technical/examples/changed-since.sh" >../out
+	) &&
+	# d2/ covers all below it; the daemon may list d2/a\nb as well.
+	printf "d2/\0" >expect &&
+	head -c 4 out >actual &&
+	test_cmp expect actual &&
+	! grep -a everything out &&
+	test "$(tail -c 1 out | tr "\0" Z)" = Z
+'
+
+test_expect_success 'the smallest helper of the technical document' '
+	sed -n -e "s/^\$ \(git config core.fswatchHelper .!f.*\)\$/\1/p" \
+		"$DOC/technical/api-fswatch.adoc" >snippet &&
+	test_line_count = 1 snippet &&
+	git init -q ex-small &&
+	(
+		cd ex-small &&
+		. ../snippet &&
+		run_example >../out
+	) &&
+	echo "everything: always" >expect &&
+	test_cmp expect out
+'
+
 # The example helper of the technical document must work as printed.  It
 # talks to a watchman server of its own (WATCHMAN_SOCK), stopped at the end.
 test_lazy_prereq WATCHMAN '
 	command -v watchman && command -v python3
 '
 
-test_expect_success WATCHMAN 'the example Watchman helper answers get' '
-	WATCHMAN_SOCK="$TRASH_DIRECTORY/wm.sock" && export WATCHMAN_SOCK &&
-	test_atexit "watchman shutdown-server >/dev/null 2>&1" &&
+WATCHMAN_SOCK="$TRASH_DIRECTORY/wm.sock"
+export WATCHMAN_SOCK
+
+# start_watchman: make sure our own server runs (the first client to find
+# no server starts one with these files; later calls only ask its pid).
+start_watchman () {
+	test_atexit "watchman --no-spawn shutdown-server >/dev/null 2>&1" &&
 	watchman --statefile="$TRASH_DIRECTORY/wm.state" \
-		--logfile="$TRASH_DIRECTORY/wm.log" get-pid >/dev/null &&
+		--logfile="$TRASH_DIRECTORY/wm.log" get-pid >/dev/null
+}
+
+test_expect_success WATCHMAN 'the example Watchman helper answers get' '
+	start_watchman &&
 	helper="$DOC/technical/examples/git-fswatch-watchman" &&
 	git init -q wm &&
 	(
@@ -295,6 +363,26 @@ test_expect_success WATCHMAN 'the example Watchman helper answers get' '
 		printf "version=1\0token=%s\0" "$(sed -n -e "s/^token=//p" second)" >expect.head &&
 		head -c $(wc -c <expect.head) out >actual.head &&
 		test_cmp expect.head actual.head
+	)
+'
+
+test_expect_success WATCHMAN 'the API example with the Watchman helper' '
+	start_watchman &&
+	git init -q ex-wm &&
+	(
+		cd ex-wm &&
+		git config core.fswatchHelper "$DOC/technical/examples/git-fswatch-watchman" &&
+		run_example >../out &&
+		echo "everything: fresh" >../expect &&
+		test_cmp ../expect ../out &&
+		echo x >file &&
+		run_example >../out &&
+		echo file >../expect &&
+		test_cmp ../expect ../out &&
+		echo "not-a-clock" >.git/changed-since.token &&
+		run_example >../out &&
+		echo "everything: unknown-token" >../expect &&
+		test_cmp ../expect ../out
 	)
 '
 
