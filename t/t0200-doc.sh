@@ -264,7 +264,7 @@ test_expect_success 'every GIT_FSWATCH_* variable the code reads is documented' 
 # The Python example of the technical document, run as printed, against
 # the built-in helper, the smallest helper and (below) the Watchman one.
 run_example () {
-	PYTHONPATH="$SRC_DIR" "$PYTHON" "$DOC/technical/examples/changed-since"
+	PYTHONPATH="$SRC_DIR" "$PYTHON" "$DOC/technical/examples/changed-since.py"
 }
 
 test_expect_success INOTIFY 'the API example with the built-in helper' '
@@ -404,7 +404,9 @@ test_expect_success ASCIIDOCTOR 'make renders the man pages and the HTML' '
 	test_path_is_file render/Documentation/git-fswatch-status.1 &&
 	test_path_is_file render/Documentation/git-fswatch-notify.1 &&
 	test_path_is_file render/Documentation/git-fswatch-status.html &&
-	test_path_is_file render/Documentation/technical/api-fswatch.html
+	test_path_is_file render/Documentation/technical/api-fswatch.html &&
+	# Rendering writes its outputs and touches no source.
+	diff -r -x "*.1" -x "*.html" "$DOC" render/Documentation
 '
 
 test_expect_success ASCIIDOCTOR,MAN 'the rendered pages read well and list every option' '
