@@ -78,6 +78,13 @@ def _varint(data, pos):
 
 def parse(data, hash_size=20):
     """Parse index bytes; returns (version, entries, checksum, extension names)."""
+    try:
+        return _parse(data, hash_size)
+    except (struct.error, ValueError, IndexError):
+        raise Unsupported("damaged index")
+
+
+def _parse(data, hash_size):
     if len(data) < _HEAD.size + hash_size:
         raise Unsupported("index file too short")
     sig, version, count = _HEAD.unpack_from(data, 0)
