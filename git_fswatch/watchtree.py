@@ -28,6 +28,7 @@ The traps it handles (DESIGN.md):
 import errno
 import os
 import stat as _stat
+import struct
 import time
 from collections import namedtuple
 
@@ -55,6 +56,26 @@ def statinfo(st):
                     st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+# The stat data of an entry is held packed (69 bytes instead of ~220 for a
+# tuple of Python ints): a tree of a million files is a million of these.
+_PACKED = struct.Struct("=IqqqQ")
+_pack = _PACKED.pack
+_IS_DIR = _stat.S_IFDIR
+
+
+def _packed(st):
+    return _pack(st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _unpacked(data):
+    mode, size, mtime_ns, ctime_ns, ino = _PACKED.unpack(data)
+    return StatInfo(_KINDS.get(mode & 0o170000, "o"), mode, size, mtime_ns, ctime_ns, ino)
+
+
+def _is_dir(data):
+    return (_PACKED.unpack(data)[0] & 0o170000) == _IS_DIR
+
+
 class _Dir:
     """A watched directory: a node of the tree."""
     __slots__ = ("rel", "name", "parent", "wd", "subdirs", "entries", "dirty")
@@ -65,7 +86,7 @@ class _Dir:
         self.parent = parent
         self.wd = wd
         self.subdirs = {}       # name -> _Dir
-        self.entries = {}       # name -> StatInfo
+        self.entries = {}       # name -> packed stat data (_packed)
         self.dirty = set()      # names whose StatInfo must be read again
 
     def child_rel(self, name):
@@ -351,19 +372,20 @@ class WatchTree:
                     if name == b".git":
                         continue
                     try:
-                        info = statinfo(entry.stat(follow_symlinks=False))
+                        st = entry.stat(follow_symlinks=False)
                     except OSError:
                         continue        # vanished: its event will say so
-                    if info.kind == "d":
+                    if st.st_mode & 0o170000 == _IS_DIR:
                         if git_dir_rel is not None and node.child_rel(name) == git_dir_rel:
                             continue
                         subdirs.append(name)
-                    entries[name] = info
+                    entries[name] = _pack(st.st_mode, st.st_size, st.st_mtime_ns,
+                                          st.st_ctime_ns, st.st_ino)
             node.entries = entries
             node.dirty.clear()
             self._dirty.discard(node)
             for name in list(node.subdirs):
-                if name not in entries or entries[name].kind != "d":
+                if name not in entries or not _is_dir(entries[name]):
                     self._drop(node.subdirs.pop(name))
             for name in subdirs:
                 child = self._watch(node, name)
@@ -430,7 +452,7 @@ class WatchTree:
         base = self._abs(node.rel)
         for name in node.dirty:
             try:
-                node.entries[name] = statinfo(os.lstat(base + b"/" + name))
+                node.entries[name] = _packed(os.lstat(base + b"/" + name))
             except OSError:
                 node.entries.pop(name, None)
         node.dirty.clear()
@@ -455,7 +477,7 @@ class WatchTree:
         if node is None:
             return None
         self._refresh(node)
-        return sorted(node.entries.items())
+        return [(name, _unpacked(data)) for name, data in sorted(node.entries.items())]
 
     def fetchall(self):
         """(path, StatInfo) of every entry below the top.
@@ -468,7 +490,8 @@ class WatchTree:
         while stack:
             node = stack.pop()
             below = []
-            for name, info in sorted(node.entries.items()):
+            for name, data in sorted(node.entries.items()):
+                info = _unpacked(data)
                 yield node.child_rel(name), info
                 child = node.subdirs.get(name)
                 if child is not None and info.kind == "d":
