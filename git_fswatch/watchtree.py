@@ -436,10 +436,16 @@ class WatchTree:
             return
         if self._wds.get(node.wd) is node:
             del self._wds[node.wd]
+        self._dirty.discard(node)
         parent = node.parent
         if parent is not None and parent.subdirs.get(node.name) is node:
+            # Still in the tree, so not deleted (that event came first):
+            # a filesystem mounted there went away.  What it covered is a
+            # directory of ours again.
             del parent.subdirs[node.name]
-        self._dirty.discard(node)
+            self.journal.record(node.rel + b"/")
+            self._mark(parent, node.name)
+            self._add_tree(parent, node.name)
 
     # ---- stat data ------------------------------------------------------------
     def _mark(self, node, name):

@@ -606,3 +606,28 @@ def test_event_inside_a_directory_between_its_move_events(tmp_path):
     assert fx.changes() == {b"b/new/y"}
     assert dict(fx.tree.fetchall()) == fx.walk()
     fx.tree.close()
+
+
+def _mount_tmpfs(path):
+    return subprocess.run(["mount", "-t", "tmpfs", "fswatch-test", path],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def test_filesystem_unmounted_inside_the_tree(fx):
+    sh("mkdir -p m && touch m/under", fx.wt)
+    if not _mount_tmpfs(fx.p("m")):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        sh("mkdir m/sub", fx.wt)
+        fx.start()
+        with open(fx.p("m", "sub", "on-tmpfs"), "w"):
+            pass
+        assert fx.changes() == {b"m/sub/on-tmpfs"}
+    finally:
+        subprocess.run(["umount", fx.p("m")], check=True)
+    assert b"m/" in fx.changes()
+    # What the mount covered is watched again.
+    with open(fx.p("m", "under"), "a") as f:
+        f.write("x")
+    assert fx.changes() == {b"m/under"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
