@@ -208,6 +208,23 @@ test_expect_success 'every action of git fswatch-notify -h is in its man page' '
 	undocumented listed "$DOC/git-fswatch-notify.adoc" ACTIONS
 '
 
+# usage_synopsis <usage>: the command lines of a usage message.
+usage_synopsis () {
+	sed -n -e "s/^usage: //p" -e "s/^   or: //p" "$1"
+}
+
+test_expect_success 'the SYNOPSIS shows the command lines that -h shows' '
+	for cmd in status notify
+	do
+		test_expect_code 129 git fswatch-$cmd -h >usage &&
+		usage_synopsis usage >expect &&
+		test_line_count -gt 0 expect &&
+		section "$DOC/git-fswatch-$cmd.adoc" SYNOPSIS |
+			sed -n -e "/^git /p" -e "/^\*git /p" | tr -d "*\140" >actual &&
+		test_cmp expect actual || return 1
+	done
+'
+
 test_expect_success 'the man pages have the sections of a git man page' '
 	for page in "$DOC"/git-fswatch-status.adoc "$DOC"/git-fswatch-notify.adoc
 	do
