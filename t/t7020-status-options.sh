@@ -147,6 +147,17 @@ do
 	"
 done
 
+test_expect_success 'git -c of a setting the engine reads falls back' '
+	cd repo &&
+	chmod +x a && test_when_finished "chmod -x repo/a" &&
+	git -c core.fileMode=false status -s >../expect.out &&
+	rm -f "$TRASH_DIRECTORY/trace" &&
+	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
+	git -c core.fileMode=false fswatch-status -s >../actual.out &&
+	test_cmp ../expect.out ../actual.out &&
+	status_fell_back core.filemode
+'
+
 test_expect_success 'a color slot of our own falls back when coloring' '
 	cd repo &&
 	git -c color.status=always -c color.status.changed=blue status >../expect.out &&

@@ -10,10 +10,7 @@ GIT_FSWATCH_TRACE the command says when it falls back and why.
 """
 
 import os
-import subprocess
 import sys
-from dataclasses import dataclass, field
-from typing import List, Optional
 
 from git_fswatch.cli.usage import Usage
 
@@ -49,20 +46,21 @@ class FallBack(Exception):
     """Hand the request to the real git status; the message says why."""
 
 
-@dataclass
 class Args:
     """The command line, with None for "not given" so config can fill in."""
-    format: Optional[str] = None      # "short", "long", "porcelain", "porcelain2"
-    branch: Optional[bool] = None
-    show_stash: Optional[bool] = None
-    ahead_behind: Optional[bool] = None
-    nul: bool = False
-    untracked: Optional[str] = None
-    ignored: str = "no"
-    ignore_submodules: Optional[str] = None
-    renames: Optional[bool] = None
-    rename_score: Optional[int] = None
-    pathspecs: List[str] = field(default_factory=list)
+
+    def __init__(self):
+        self.format = None        # "short", "long", "porcelain", "porcelain2"
+        self.branch = None
+        self.show_stash = None
+        self.ahead_behind = None
+        self.nul = False
+        self.untracked = None
+        self.ignored = "no"
+        self.ignore_submodules = None
+        self.renames = None
+        self.rename_score = None
+        self.pathspecs = []
 
 
 def _rename_score(value):
@@ -167,20 +165,38 @@ def parse_args(argv):
 # -- configuration ----------------------------------------------------------
 def read_config():
     """All of git's configuration as git sees it (files, includes, `git -c`):
-    a dict of canonical key -> list of values (None for a bare key)."""
-    proc = subprocess.run(["git", "config", "-z", "--list"],
+    a dict of canonical key -> list of values (None for a bare key).  The
+    keys given on the command line (`git -c`, GIT_CONFIG_COUNT) are listed
+    under the extra key COMMAND_KEYS."""
+    import subprocess
+    proc = subprocess.run(["git", "config", "-z", "--list", "--show-scope"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if proc.returncode != 0:
         raise FallBack("git config --list failed")
     config = {}
-    for item in proc.stdout.split(b"\0"):
-        if not item:
-            continue
+    command = set()
+    items = proc.stdout.split(b"\0")
+    for scope, item in zip(items[0::2], items[1::2]):
         key, nl, value = item.partition(b"\n")
         key = key.decode("utf-8", "surrogateescape")
         config.setdefault(key, []).append(
             value.decode("utf-8", "surrogateescape") if nl else None)
+        if scope == b"command":
+            command.add(key)
+    config[COMMAND_KEYS] = sorted(command)
     return config
+
+
+COMMAND_KEYS = "\0command"
+
+# Settings from `git -c` that only change how the answer is printed (which
+# this module reads itself); any other one may change what the engine
+# computes, and the engine reads config through libgit2, which does not see
+# `git -c`: then git status answers.
+OUTPUT_ONLY_PREFIXES = ("status.", "color.", "advice.", "column.", "user.", "author.",
+                        "committer.", "alias.", "pager.", "i18n.", "init.")
+OUTPUT_ONLY_KEYS = ("core.quotepath", "diff.renames", "core.abbrev", "core.pager",
+                    "core.editor")
 
 
 def config_bool(config, key, default):
@@ -208,6 +224,9 @@ def _last(config, key):
 
 def check_environment(config):
     """FallBack for settings that change the output in ways we do not copy."""
+    for key in config.get(COMMAND_KEYS, ()):
+        if not key.startswith(OUTPUT_ONLY_PREFIXES) and key not in OUTPUT_ONLY_KEYS:
+            raise FallBack("git -c %s: the engine would not see it" % key)
     for key in ("status.renamelimit", "diff.renamelimit", "pager.status"):
         if key in config:
             raise FallBack("%s is set" % key)
