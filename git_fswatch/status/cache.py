@@ -13,7 +13,8 @@ any mismatch or damage: the caller then scans in full.
 
 Layout after the header line: NUL-ended records.  "k<name>=<value>" key
 records, then per directory "d<dir>", followed by its "c<y><octal mode>:<path>"
-(a tracked file that differs) and "u<path>" (untracked) records, then "e"
+(a tracked file that differs), "u<path>" (untracked) and "i<path>" (ignored)
+records, then "e"
 (the end).
 """
 
@@ -22,7 +23,7 @@ import tempfile
 
 from git_fswatch import gitdir
 
-MAGIC = b"git-fswatch status cache 1\n"
+MAGIC = b"git-fswatch status cache 2\n"
 FILE_NAME = "status.cache"
 
 
@@ -30,7 +31,7 @@ class Cache:
     def __init__(self, key, token, dirs):
         self.key = key          # {str: str}
         self.token = token      # the helper's token when the scan began
-        self.dirs = dirs        # {dir: ({path: (y, mode)}, [untracked])}
+        self.dirs = dirs        # {dir: ({path: (y, mode)}, [untracked], [ignored])}
 
 
 def _path(repo, create):
@@ -44,8 +45,8 @@ def encode(cache):
         rec(b"k%s=%s\0" % (k.encode(), cache.key[k].encode("utf-8", "surrogateescape")))
     rec(b"ktoken=%s\0" % cache.token.encode())
     for d in sorted(cache.dirs):
-        changes, untracked = cache.dirs[d]
-        if not changes and not untracked:
+        changes, untracked, ignored = cache.dirs[d]
+        if not changes and not untracked and not ignored:
             continue
         rec(b"d%s\0" % d)
         for path in sorted(changes):
@@ -53,6 +54,8 @@ def encode(cache):
             rec(b"c%s%o:%s\0" % (y.encode(), mode, path))
         for path in untracked:
             rec(b"u%s\0" % path)
+        for path in ignored:
+            rec(b"i%s\0" % path)
     rec(b"e\0")
     return b"".join(out)
 
@@ -71,8 +74,10 @@ def decode(data):
             current[0][path] = (chr(meta[0]), int(meta[1:], 8))
         elif t == b"u" and current is not None:
             current[1].append(r[1:])
+        elif t == b"i" and current is not None:
+            current[2].append(r[1:])
         elif t == b"d":
-            current = dirs[r[1:]] = ({}, [])
+            current = dirs[r[1:]] = ({}, [], [])
         elif t == b"k" and current is None:
             k, _, v = r[1:].partition(b"=")
             key[k.decode()] = v.decode("utf-8", "surrogateescape")

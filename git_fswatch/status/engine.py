@@ -249,8 +249,10 @@ def compute(repo, req):
 
     if req.pathspecs:
         raise Unsupported("pathspecs")
-    if req.ignored != "no":
+    if req.ignored not in ("no", "traditional", "matching"):
         raise Unsupported("--ignored=%s" % req.ignored)
+    if req.ignored == "matching" and req.untracked == "no":
+        raise Unsupported("--ignored=matching with -uno (git refuses it)")
     if req.ignore_submodules not in ("none", "untracked", "dirty", "all"):
         raise Unsupported("--ignore-submodules=%s" % req.ignore_submodules)
     if req.untracked not in ("no", "normal", "all"):
@@ -309,9 +311,11 @@ def compute(repo, req):
 
     changes = {}
     untracked = []
-    for c, u in dirs.values():
+    ignored = []
+    for c, u, i in dirs.values():
         changes.update(c)
         untracked.extend(u)
+        ignored.extend(i)
     unmerged = engine.tree.unmerged
     if req.renames:
         ys = set(w[0] for w in changes.values())
@@ -329,6 +333,7 @@ def compute(repo, req):
     result.changes = combine(staged, changes, by_path)
     result.unmerged = [_unmerged_entry(p, unmerged[p], top) for p in sorted(unmerged)]
     result.untracked = sorted(untracked)
+    result.ignored = sorted(ignored)
     return result
 
 
@@ -362,18 +367,18 @@ class Engine:
                 raise Unsupported("submodule")
         self.ignore = Ignore(prepo)
         self.scanner = scan.Scanner(repo.worktree, idx, tree, self.ignore,
-                                    req.untracked, check_attributes)
+                                    req.untracked, check_attributes, req.ignored)
 
     def full(self):
-        """Examine every tracked directory: {dir: (changes, untracked)}."""
+        """Examine every tracked directory: {dir: (changes, untracked, ignored)}."""
         tree = self.tree
         sc = self.scanner
         dirs = {}
         stack = [b""]
         while stack:
             d = stack.pop()
-            c, u, real = sc.examine(d, reachable=True)
-            dirs[d] = (c, u)
+            c, u, i, real = sc.examine(d, reachable=True)
+            dirs[d] = (c, u, i)
             real = set(real)
             for name in tree.subdirs.get(d, ()):
                 sub = d + b"/" + name if d else name
@@ -381,8 +386,8 @@ class Engine:
                     stack.append(sub)
                 else:
                     for dd in tree.dirs_under(sub):
-                        c, _, _ = sc.examine(dd, reachable=False)
-                        dirs[dd] = (c, [])
+                        c, _, _, _ = sc.examine(dd, reachable=False)
+                        dirs[dd] = (c, [], [])
         trace("status: %d directories listed, %d files hashed, %d ignore checks",
               sc.listed, sc.hashed, self.ignore.calls)
         return dirs
@@ -404,8 +409,8 @@ class Engine:
         sc = self.scanner
         for d in redo:
             if tree.is_dir(d):
-                c, u, _ = sc.examine(d)
-                dirs[d] = (c, u)
+                c, u, i, _ = sc.examine(d)
+                dirs[d] = (c, u, i)
             else:
                 dirs.pop(d, None)
         trace("status: from the cache: %d paths reported, %d directories examined,"

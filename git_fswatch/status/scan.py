@@ -126,10 +126,14 @@ class Scanner:
     """Examines tracked directories of one worktree against one index.
 
     is_ignored(path, is_dir) answers git's ignore rules for an untracked path
-    (bytes); untracked is "no", "normal" or "all".
+    (bytes); untracked is "no", "normal" or "all"; ignored is "no",
+    "traditional" or "matching" (and "no" whenever untracked is "no": git
+    shows no ignored path then).
     """
 
-    def __init__(self, worktree, idx, tree, is_ignored, untracked, on_attributes=None):
+    def __init__(self, worktree, idx, tree, is_ignored, untracked, on_attributes=None,
+                 ignored="no"):
+        self.ignored_mode = ignored if untracked != "no" else "no"
         self.on_attributes = on_attributes
         self.top = os.fsencode(worktree)
         self.tree = tree
@@ -159,11 +163,11 @@ class Scanner:
 
     # -- one tracked directory ------------------------------------------
     def examine(self, d, reachable=None):
-        """Return (changes, untracked, subdirs) for tracked directory *d*.
+        """Return (changes, untracked, ignored, subdirs) for tracked directory *d*.
 
         changes: {path: (y, mode_worktree)} for tracked files directly in d
-        that differ from the index; untracked: paths found through d's
-        listing (untracked directories collapsed as git collapses them);
+        that differ from the index; untracked and ignored: paths found
+        through d's listing (directories collapsed as git collapses them);
         subdirs: the tracked subdirectories that are real directories.
         """
         tree = self.tree
@@ -172,6 +176,7 @@ class Scanner:
         subdirs = tree.subdirs.get(d, ())
         changes = {}
         untracked = []
+        ignored = []
         real_subdirs = []
         if reachable is None:
             reachable = self.reachable(d)
@@ -185,7 +190,7 @@ class Scanner:
         if listing is None:
             for name, e in files.items():
                 self._missing(_join(d, name), e, changes)
-            return changes, untracked, real_subdirs
+            return changes, untracked, ignored, real_subdirs
         self.listed += 1
         seen = set()
         with listing:
@@ -201,6 +206,9 @@ class Scanner:
                         # standing where a file is tracked holds, unless it
                         # is a repository
                         path = _join(d, name)
+                        if self.ignored_mode != "no":
+                            raise Unsupported("--ignored -uall with a directory"
+                                              " where a file is tracked")
                         if not self._is_repo(path) and not self.is_ignored(path, True):
                             self._list_all(path, untracked)
                     continue
@@ -213,17 +221,19 @@ class Scanner:
                         real_subdirs.append(name)
                         continue   # a tracked directory, examined on its own
                     if self.untracked_mode != "no":
-                        self._untracked_dir(_join(d, name), untracked)
+                        self._untracked_dir(_join(d, name), untracked, ignored)
                 elif self.untracked_mode != "no":
                     if de.is_file(follow_symlinks=False) or de.is_symlink():
                         path = _join(d, name)
                         if not self.is_ignored(path, False):
                             untracked.append(path)
+                        elif self.ignored_mode != "no":
+                            ignored.append(path)
         if len(seen) != len(files):
             for name, e in files.items():
                 if name not in seen:
                     self._missing(_join(d, name), e, changes)
-        return changes, untracked, real_subdirs
+        return changes, untracked, ignored, real_subdirs
 
     def _missing(self, path, e, changes):
         if e[ix.SKIP] or e[ix.ASSUME]:
@@ -278,11 +288,26 @@ class Scanner:
     def _is_repo(self, path):
         return os.path.lexists(self._abs(path) + b"/.git")
 
-    def _untracked_dir(self, path, out):
+    def _untracked_dir(self, path, out, out_ignored):
         if self.is_ignored(path, True):
+            if self.ignored_mode != "no":
+                self._ignored_dir(path, out_ignored)
             return
         if self._is_repo(path):
             out.append(path + b"/")
+            return
+        if self.ignored_mode != "no":
+            u, i, has = self._explore(path)
+            if self.untracked_mode == "all":
+                out += u
+                out_ignored += i
+            elif has:
+                out.append(path + b"/")
+                out_ignored += i
+            elif self.ignored_mode == "matching":
+                out_ignored += i
+            elif i:
+                out_ignored.append(path + b"/")
             return
         if self.untracked_mode == "normal":
             if self._has_untracked(path):
@@ -332,4 +357,76 @@ class Scanner:
                 else:
                     self._list_all(sub, out)
             elif is_file and not self.is_ignored(sub, False):
+                out.append(sub)
+
+    # -- ignored paths (--ignored) ---------------------------------------------
+    def _explore(self, path):
+        """Untracked directory *path* (neither ignored nor a repository), for
+        --ignored: (untracked paths as -uall lists them, ignored paths with
+        the subdirectories collapsed as the modes collapse them, whether
+        anything untracked is inside)."""
+        untracked = []
+        ignored = []
+        has = False
+        for name, is_dir, is_file in self._entries(path):
+            if name == b".git":
+                continue
+            sub = path + b"/" + name
+            if is_dir:
+                if self.is_ignored(sub, True):
+                    self._ignored_dir(sub, ignored)
+                elif self._is_repo(sub):
+                    untracked.append(sub + b"/")
+                    has = True
+                else:
+                    u, i, sub_has = self._explore(sub)
+                    untracked += u
+                    if sub_has or self.untracked_mode == "all" \
+                            or self.ignored_mode == "matching":
+                        ignored += i
+                    elif i:
+                        ignored.append(sub + b"/")
+                    has = has or sub_has
+            elif is_file:
+                if self.is_ignored(sub, False):
+                    ignored.append(sub)
+                else:
+                    untracked.append(sub)
+                    has = True
+        return untracked, ignored, has
+
+    def _ignored_dir(self, path, out):
+        """A directory the ignore rules match, as --ignored shows it."""
+        if self.ignored_mode == "matching":
+            out.append(path + b"/")
+        elif self._is_repo(path):
+            out.append(path + b"/")
+        elif self.untracked_mode == "normal":
+            if self._has_file(path):
+                out.append(path + b"/")
+        else:
+            self._all_files(path, out)
+
+    def _has_file(self, path):
+        subdirs = []
+        for name, is_dir, is_file in self._entries(path):
+            if name == b".git":
+                continue
+            if is_dir:
+                subdirs.append(path + b"/" + name)
+            elif is_file:
+                return True
+        return any(self._is_repo(sub) or self._has_file(sub) for sub in subdirs)
+
+    def _all_files(self, path, out):
+        for name, is_dir, is_file in self._entries(path):
+            if name == b".git":
+                continue
+            sub = path + b"/" + name
+            if is_dir:
+                if self._is_repo(sub):
+                    out.append(sub + b"/")
+                else:
+                    self._all_files(sub, out)
+            elif is_file:
                 out.append(sub)
