@@ -38,7 +38,7 @@ def _branch_line(status, out, palette):
     line += head(b"...") + _paint(palette, "remoteBranch",
                                   b.upstream.encode("utf-8", "surrogateescape"))
     if b.upstream_gone:
-        return line + head(b" [") + _paint(palette, "remoteBranch", b"gone") + head(b"]")
+        return line + head(b" [gone]")
     if b.ahead is None or b.behind is None:
         return line + head(b" [different]")
     if not b.ahead and not b.behind:

@@ -61,6 +61,26 @@ SCENARIOS = {
         git checkout -q -b level origin/main &&
         git checkout -q main && echo dirty >>a
     """,
+    "gone": """
+        git init -q -b main ../up-REPO && (cd ../up-REPO && echo a >a && git add a &&
+            git commit -q -m a) &&
+        git remote add origin ../up-REPO && git fetch -q origin &&
+        git checkout -q -b main origin/main &&
+        git config branch.main.merge refs/heads/gone-away && echo d >>a
+    """,
+    "behind-detached-remote": """
+        git init -q -b main ../up-REPO && (cd ../up-REPO && echo a >a && git add a &&
+            git commit -q -m a && echo b >b && git add b && git commit -q -m b) &&
+        git remote add origin ../up-REPO && git fetch -q origin &&
+        git checkout -q -b main origin/main && git reset -q --hard HEAD~1 &&
+        git checkout -q origin/main
+    """,
+    "behind": """
+        git init -q -b main ../up-REPO && (cd ../up-REPO && echo a >a && git add a &&
+            git commit -q -m a && echo b >b && git add b && git commit -q -m b) &&
+        git remote add origin ../up-REPO && git fetch -q origin &&
+        git checkout -q -b main origin/main && git reset -q --hard HEAD~1
+    """,
     "diverged": """
         git init -q -b main ../up-REPO && (cd ../up-REPO && echo a >a && git add a &&
             git commit -q -m a) &&
@@ -220,7 +240,9 @@ def test_every_format(repos, monkeypatch, scenario):
 
 
 @pytest.mark.parametrize("scenario", ["changes", "upstream", "merge-conflicts",
-                                      "unborn-files", "stashes", "detached-from"])
+                                      "unborn-files", "stashes", "detached-from",
+                                      "gone", "behind", "diverged", "detached-tag",
+                                      "behind-detached-remote"])
 def test_config(repos, monkeypatch, scenario):
     home, made = repos
     failures = []
