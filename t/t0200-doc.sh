@@ -251,11 +251,13 @@ test_expect_success 'the technical document covers the API, the protocol and hel
 # The configuration keys and environment variables the code reads, found in
 # the code itself so that a new one cannot slip by undocumented.
 test_expect_success 'every configuration key the code reads is documented' '
-	grep -r -h -o -E "\"(core\.fswatch[A-Za-z]*|fswatch\.[A-Za-z.]+)\"" \
+	# git config keys are case-insensitive: compare them in lower case.
+	grep -r -h -o -i -E "\"(core\.fswatch[A-Za-z]*|fswatch\.[A-Za-z.]+)\"" \
 		"$SRC_DIR/git_fswatch" >keys.raw &&
-	tr -d "\"" <keys.raw | sort -u >keys &&
-	grep -x core.fswatchHelper keys &&
-	sed -n -e "s/^\([a-zA-Z.]*\)::\$/\1/p" "$DOC/config.adoc" | sort -u >documented &&
+	tr -d "\"" <keys.raw | tr A-Z a-z | sort -u >keys &&
+	grep -x core.fswatchhelper keys &&
+	sed -n -e "s/^\([a-zA-Z.]*\)::\$/\1/p" "$DOC/config.adoc" |
+		tr A-Z a-z | sort -u >documented &&
 	comm -23 keys documented >missing &&
 	test_must_be_empty missing &&
 	for page in git-fswatch-status git-fswatch-notify
