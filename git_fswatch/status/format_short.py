@@ -77,8 +77,10 @@ def format_short(status, out, porcelain=False):
                 lines.append(code + b" " + fmt(e.orig_path) + b" -> " + fmt(e.path))
         else:
             lines.append(code + b" " + fmt(e.path))
+    # With -z git leaves "??" and "!!" uncolored (but not the other codes).
+    other = None if out.nul else palette
     for p in status.untracked:
-        lines.append(_paint(palette, "untracked", b"??") + b" " + fmt(p))
+        lines.append(_paint(other, "untracked", b"??") + b" " + fmt(p))
     for p in status.ignored:
-        lines.append(_paint(palette, "ignored", b"!!") + b" " + fmt(p))
+        lines.append(_paint(other, "ignored", b"!!") + b" " + fmt(p))
     return b"".join(line + eol for line in lines)

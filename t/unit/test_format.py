@@ -247,7 +247,8 @@ def test_config(repos, monkeypatch, scenario):
     home, made = repos
     failures = []
     for config in CONFIGS:
-        for args in ([], ["-s"], ["--porcelain=v2", "-b"], ["-b", "-s"]):
+        for args in ([], ["-s"], ["--porcelain=v2", "-b"], ["-b", "-s"],
+                     ["-s", "-z", "-b", "--ignored"]):
             expect, actual = run_both(monkeypatch, made[scenario], home, config, args)
             if expect != actual:
                 failures.append((config, args, expect, actual))
