@@ -23,18 +23,18 @@ test_expect_success 'setup' '
 
 test_expect_success '-h prints our usage on stdout and exits 129' '
 	cd repo &&
-	test_expect_code 129 git fswatch-status -h >out 2>err &&
-	head -n 1 out >first &&
-	echo "usage: git fswatch-status [<options>] [--] [<pathspec>...]" >expect &&
-	test_cmp expect first &&
-	grep "^    -s, --short  *show status concisely" out &&
-	test_must_be_empty err
+	test_expect_code 129 git fswatch-status -h >../out 2>../err &&
+	head -n 1 ../out >../first &&
+	echo "usage: git fswatch-status [<options>] [--] [<pathspec>...]" >../expect &&
+	test_cmp ../expect ../first &&
+	grep "^    -s, --short  *show status concisely" ../out &&
+	test_must_be_empty ../err
 '
 
 test_expect_success '-h after other options is still usage' '
 	cd repo &&
-	test_expect_code 129 git fswatch-status -s -h >out &&
-	grep "^usage: git fswatch-status" out
+	test_expect_code 129 git fswatch-status -s -h >../out &&
+	grep "^usage: git fswatch-status" ../out
 '
 
 test_expect_success '-h does not import pygit2' '
@@ -166,6 +166,25 @@ test_expect_success 'a color slot of our own falls back when coloring' '
 	git -c color.status=always -c color.status.changed=blue fswatch-status >../actual.out &&
 	test_cmp ../expect.out ../actual.out &&
 	status_fell_back color.status.changed
+'
+
+test_lazy_prereq TTY '
+	script -qec true /dev/null </dev/null >/dev/null
+'
+
+test_expect_success TTY 'color.status=auto colors a terminal unless TERM is dumb' '
+	cd repo &&
+	for term in xterm dumb
+	do
+		TERM=$term script -qec "git status -sb; git status" /dev/null \
+			</dev/null >../expect.$term &&
+		TERM=$term script -qec "git fswatch-status -sb; git fswatch-status" /dev/null \
+			</dev/null >../actual.$term &&
+		test_cmp ../expect.$term ../actual.$term || return 1
+	done &&
+	esc=$(printf "\033") &&
+	grep "$esc\[31m" ../actual.xterm >/dev/null &&
+	! grep "$esc" ../actual.dumb
 '
 
 test_expect_success 'a translated locale falls back' '
