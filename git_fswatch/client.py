@@ -21,6 +21,15 @@ ANSWER_TIMEOUT = 5.0
 SPAWN_WAIT = 0.5
 
 
+def spawn_wait():
+    """SPAWN_WAIT, or GIT_FSWATCH_TEST_SPAWN_WAIT where a test needs certainty."""
+    value = os.environ.get("GIT_FSWATCH_TEST_SPAWN_WAIT")
+    try:
+        return float(value) if value else SPAWN_WAIT
+    except ValueError:
+        return SPAWN_WAIT
+
+
 class Unreachable(Exception):
     """The daemon cannot answer (and will not be started, or failed to)."""
 
@@ -73,13 +82,15 @@ def start(repo, private, timeout=None, wait=SPAWN_WAIT):
 
 
 def ask(repo, private, records, spawn=True, timeout=None,
-        wait=SPAWN_WAIT, answer_timeout=ANSWER_TIMEOUT, max_size=None):
+        wait=None, answer_timeout=ANSWER_TIMEOUT, max_size=None):
     """Send *records* to the daemon of *repo*; return the reply Message.
 
     *private* is the worktree's private directory.  With *spawn*, a missing
     daemon is started (with idle *timeout*) and asked once it is ready.
     Raises ipc.NoDaemon (only without *spawn*) or Unreachable.
     """
+    if wait is None:
+        wait = spawn_wait()
     deadline = time.monotonic() + wait
     spawned = False
     while True:

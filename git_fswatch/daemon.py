@@ -79,8 +79,9 @@ def _key(name):
 
 
 class Daemon:
-    def __init__(self, repo, private, idle_timeout, ready_fd=None):
+    def __init__(self, repo, private, idle_timeout, ready_fd=None, foreground=False):
         self.repo = repo
+        self.foreground = foreground
         self.private = private
         self.idle_timeout = idle_timeout
         self.ready_fd = ready_fd
@@ -98,9 +99,12 @@ class Daemon:
         self.requests = 0
         self.sync_timeouts = 0
         self.declined = None     # why it would not run
+        self.busy = False        # another daemon serves the worktree
 
     # ---- start and stop -------------------------------------------------
     def _ready(self, line):
+        if self.foreground and line != "ok":
+            line = None                   # the command line says it on stderr
         ipc.report_ready(self.ready_fd, line)
         self.ready_fd = None
 
@@ -122,6 +126,7 @@ class Daemon:
             self.listener = ipc.Listener(self.private)
         except ipc.AlreadyRunning:
             trace("daemon: another daemon serves %s", self.repo.worktree)
+            self.busy = True
             self._ready("busy")
             return 0
         except OSError as e:

@@ -271,7 +271,8 @@ def report_ready(fd, line):
     if fd is None:
         return
     try:
-        os.write(fd, line.encode("utf-8", "replace") + b"\n")
+        if line is not None:
+            os.write(fd, line.encode("utf-8", "replace") + b"\n")
     except OSError:
         pass
     try:

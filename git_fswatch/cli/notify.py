@@ -222,9 +222,18 @@ def cmd_daemon(timeout, args, ready_fd):
     from git_fswatch import config
     from git_fswatch.daemon import Daemon
     repo, private = _repo_and_private()
-    d = Daemon(repo, private, timeout or config.DEFAULT_TIMEOUT, ready_fd)
+    if ready_fd is None:
+        # In the foreground the readiness word ("ok") goes to standard output.
+        sys.stdout.flush()
+        ready_fd = os.dup(1)
+        foreground = True
+    else:
+        foreground = False
+    d = Daemon(repo, private, timeout or config.DEFAULT_TIMEOUT, ready_fd, foreground)
     code = d.run()
-    if code and ready_fd is None and d.declined:
+    if foreground and d.busy:
+        sys.stderr.write("warning: a daemon already serves this worktree\n")
+    if code and foreground and d.declined:
         sys.stderr.write("error: %s\n" % d.declined)
     return code
 
