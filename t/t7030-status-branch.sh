@@ -99,6 +99,27 @@ test_expect_success 'detached at a commit named by its id or a revision' '
 	git checkout -q HEAD^0 && check_all
 '
 
+test_expect_success 'detached at a branch with --detach, at a full or packed ref name' '
+	cd repo &&
+	git checkout -q --detach main && check_all &&
+	git commit -q --allow-empty -m f && same_as_git &&
+	git tag -a -m annotated annotated main~1 &&
+	git checkout -q annotated && same_as_git &&
+	git checkout -q refs/tags/ahead1 && same_as_git &&
+	git pack-refs --all &&
+	git checkout -q refs/tags/ahead2 && same_as_git &&
+	git checkout -q ahead1 && same_as_git
+'
+
+test_expect_success 'detached at an ambiguous name is git'"'"'s to print' '
+	cd repo &&
+	git branch -q ahead1 ahead1 && test_when_finished "git -C repo branch -D ahead1 >/dev/null" &&
+	git checkout -q --detach ahead1 2>/dev/null &&
+	status_is_git_status &&
+	status_fell_back ambiguous &&
+	git checkout -q --detach HEAD
+'
+
 test_expect_success 'detached with no checkout in the reflog' '
 	cd repo &&
 	git update-ref --no-deref HEAD "$(git rev-parse main)" &&

@@ -100,11 +100,16 @@ def detached_name(pyrepo, git_dir, head_oid):
         name = target.decode("utf-8")
     except UnicodeDecodeError:
         raise Unsupported("checkout target is not UTF-8")
+    # The ref the name stands for, by git's rules: the name itself (a full
+    # ref name), then under refs/, refs/tags/, refs/heads/, refs/remotes/.
     matches = []
-    if os.path.lexists(os.path.join(git_dir, name)):
+    candidates = ["refs/" + name, "refs/tags/" + name, "refs/heads/" + name,
+                  "refs/remotes/" + name, "refs/remotes/%s/HEAD" % name]
+    if name.startswith("refs/"):
+        candidates.insert(0, name)
+    elif os.path.lexists(os.path.join(git_dir, name)):
         raise Unsupported("checkout target %r may name a ref at the top" % name)
-    for full in ("refs/" + name, "refs/tags/" + name, "refs/heads/" + name,
-                 "refs/remotes/" + name, "refs/remotes/%s/HEAD" % name):
+    for full in candidates:
         try:
             ref = pyrepo.references.get(full)
         except (ValueError, pygit2.GitError):
@@ -122,11 +127,14 @@ def detached_name(pyrepo, git_dir, head_oid):
         except (pygit2.GitError, ValueError, KeyError):
             commit = None
         if commit == noid:
+            # git shortens tags and remote-tracking branches only: a branch
+            # checked out with --detach is "refs/heads/<name>".
             full = ref.name
             for lead in ("refs/tags/", "refs/remotes/"):
                 if full.startswith(lead):
-                    return full[len(lead):].encode("utf-8"), at
-            raise Unsupported("detached at %r: git's name for it is uncertain" % full)
+                    full = full[len(lead):]
+                    break
+            return full.encode("utf-8"), at
     return _abbrev(noid), at
 
 
