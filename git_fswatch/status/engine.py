@@ -171,7 +171,7 @@ def _unmerged_entry(path, stages, top):
     oids = [ZERO_OID, ZERO_OID, ZERO_OID]
     for e in stages:
         modes[e[ix.STAGE] - 1] = e[ix.MODE]
-        oids[e[ix.STAGE] - 1] = e[ix.OID]
+        oids[e[ix.STAGE] - 1] = e[ix.OID].hex()
     if scan.S_IFGITLINK in modes:
         raise Unsupported("submodule conflict")
     mask = tuple(bool(m) for m in modes)
@@ -195,9 +195,9 @@ def combine(staged, worktree_changes, entries_by_path):
         e = entries_by_path.get(path)
         if c is None:
             # changed only in the worktree: HEAD and index agree
-            ita = e[ix.ITA] and w[0] == "A"
+            ita = e[ix.FLAGS] & ix.F_ITA and w[0] == "A"
             mode = 0 if ita else e[ix.MODE]
-            oid = ZERO_OID if ita else e[ix.OID]
+            oid = ZERO_OID if ita else e[ix.OID].hex()
             c = Change(path, ".", w[0], mode_head=mode, mode_index=mode,
                        oid_head=oid, oid_index=oid)
         if w is None:
@@ -289,7 +289,7 @@ def compute(repo, req):
         staged = staged_changes(repo.worktree, head, req, limit)
         key = cache_key(repo, cfg, idx, head, req)
         why = _why_full(old, answer, key)
-        engine = Engine(repo, prepo, idx, req)
+        engine = Engine(repo, prepo, idx, req, lazy=not why)
         if why:
             trace("status: full scan: %s", why)
             dirs = engine.full()
@@ -299,6 +299,7 @@ def compute(repo, req):
             last_path = "cache"
             if dirs is None:
                 trace("status: full scan: a reported path changes the rules")
+                engine = Engine(repo, prepo, idx, req)
                 dirs = engine.full()
                 last_path = "full"
         if ix.read_identity(git_dir + b"/index") == idx.identity():
@@ -359,12 +360,12 @@ _RULE_FILES = (b".gitignore", b".gitattributes")
 class Engine:
     """The worktree side for one index: per tracked directory results."""
 
-    def __init__(self, repo, prepo, idx, req):
+    def __init__(self, repo, prepo, idx, req, lazy=False):
         self.top = os.fsencode(repo.worktree)
-        self.tree = tree = scan.Tree(idx.entries)
         for e in idx.entries:
-            if e[ix.MODE] == scan.S_IFGITLINK:
+            if e[1] == scan.S_IFGITLINK:
                 raise Unsupported("submodule")
+        self.tree = tree = (scan.RangeTree if lazy else scan.Tree)(idx.entries)
         self.ignore = Ignore(prepo)
         self.scanner = scan.Scanner(repo.worktree, idx, tree, self.ignore,
                                     req.untracked, check_attributes, req.ignored)

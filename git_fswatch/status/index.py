@@ -28,20 +28,29 @@ SKIP_WORKTREE = 0x4000
 INTENT_TO_ADD = 0x2000
 
 _HEAD = struct.Struct(">4sII")
-_ENTRY = struct.Struct(">10I20sH")
+_MODE_OID_FLAGS = struct.Struct(">24xI12x20sH")
 _EXT = struct.Struct(">4sI")
+STAT = struct.Struct(">10I")   # ctime s, ns, mtime s, ns, dev, ino, mode, uid, gid, size
 
-# Fields of an Entry tuple, by position (tuples keep 100k entries cheap).
-PATH, MODE, OID, STAGE, ASSUME, SKIP, ITA, CTIME, MTIME, DEV, INO, UID, GID, SIZE = range(14)
+# Fields of an entry tuple, by position (tuples keep 100k entries cheap):
+# (path, mode, oid (20 bytes), stage, flags, stat data (40 bytes, as stored)).
+PATH, MODE, OID, STAGE, FLAGS, STATDATA = range(6)
+# Bits of FLAGS: the entry's 16 flag bits, and the extended ones shifted up.
+F_ASSUME = ASSUME_VALID
+F_SKIP = SKIP_WORKTREE << 16
+F_ITA = INTENT_TO_ADD << 16
+
+
+def stat_fields(e):
+    """The stat data of entry *e* as 10 integers (see STAT)."""
+    return STAT.unpack(e[STATDATA])
 
 
 class Index:
     """The parsed index: entries (tuples, in index order) and the file's stat.
 
-    Each entry is (path, mode, oid_hex, stage, assume_unchanged, skip_worktree,
-    intent_to_add, ctime_ns, mtime_ns, dev, ino, uid, gid, size), where the
-    times are (seconds, nanoseconds) folded into one integer and every stat
-    field is what git stored: truncated to 32 bits.
+    Stat data stay as the 40 bytes git stored (32-bit fields, truncated), so
+    that a file's lstat can be compared with them as packed bytes.
     """
 
     def __init__(self, version, entries, checksum, stat, extensions):
@@ -96,14 +105,12 @@ def _parse(data, hash_size):
     pos = _HEAD.size
     entries = []
     append = entries.append
-    unpack = _ENTRY.unpack_from
-    esize = _ENTRY.size
+    unpack = _MODE_OID_FLAGS.unpack_from
     prev = b""
     for _ in range(count):
         start = pos
-        (cs, cn, ms, mn, dev, ino, mode, uid, gid, size, oid, flags) = unpack(data, pos)
-        pos += esize
-        ext = 0
+        mode, oid, flags = unpack(data, pos)
+        pos += 62
         if flags & EXTENDED:
             if version < 3:
                 raise Unsupported("extended flag in a version 2 index")
@@ -111,6 +118,7 @@ def _parse(data, hash_size):
             pos += 2
             if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
                 raise Unsupported("unknown extended index flags")
+            flags |= ext << 16
         if version == 4:
             strip, pos = _varint(data, pos)
             nul = data.index(b"\0", pos)
@@ -122,8 +130,8 @@ def _parse(data, hash_size):
         else:
             namelen = flags & NAME_MASK
             if namelen < NAME_MASK:
-                path = data[pos:pos + namelen]
                 nul = pos + namelen
+                path = data[pos:nul]
             else:
                 nul = data.index(b"\0", pos)
                 path = data[pos:nul]
@@ -131,11 +139,7 @@ def _parse(data, hash_size):
             pos = start + ((nul - start + 8) & ~7)
         if pos > end:
             raise Unsupported("truncated index")
-        append((path, mode, oid.hex(), (flags & STAGE_MASK) >> STAGE_SHIFT,
-                bool(flags & ASSUME_VALID), bool(ext & SKIP_WORKTREE),
-                bool(ext & INTENT_TO_ADD),
-                cs * 1000000000 + cn, ms * 1000000000 + mn,
-                dev, ino, uid, gid, size))
+        append((path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]))
     names = []
     while pos + _EXT.size <= end:
         name, length = _EXT.unpack_from(data, pos)

@@ -15,6 +15,7 @@ the others, so that the status cache can keep results per directory and the
 accelerated path re-examine only the directories the helper reports.
 """
 
+import bisect
 import errno
 import hashlib
 import os
@@ -35,14 +36,18 @@ def worktree_mode(st_mode):
     return 0
 
 
+_pack = ix.STAT.pack
+
+
 def hash_blob(data):
     h = hashlib.sha1(b"blob %d\0" % len(data))
     h.update(data)
-    return h.hexdigest()
+    return h.digest()
 
 
 def hash_path(abspath, mode):
-    """The blob id of the file or symlink at *abspath*, or None if it vanished."""
+    """The blob id (20 bytes) of the file or symlink at *abspath*, or None
+    if it vanished."""
     try:
         if mode == 0o120000:
             return hash_blob(os.readlink(abspath))
@@ -57,58 +62,66 @@ def _join(d, name):
 
 
 class Tree:
-    """The index seen as directories: what each tracked directory holds."""
+    """The index seen as directories: what each tracked directory holds.
+
+    files: dir -> {name: entry} (stage 0); unmerged: path -> [entries of
+    stages 1-3]; names: dir -> names of unmerged paths in it; subdirs:
+    dir -> set of tracked subdirectory names.  Built in one pass over the
+    whole index, for a full scan.
+    """
 
     def __init__(self, entries):
-        self.files = {}        # dir -> {name: entry} (stage 0 entries)
-        self.unmerged = {}     # path -> [entry, ...] (stages 1-3)
-        self.subdirs = {b"": set()}   # dir -> set of tracked subdirectory names
-        self.names = {}        # dir -> set of all names of index files in dir
-        files = self.files
-        subdirs = self.subdirs
-        names = self.names
+        self.files = files = {}
+        self.unmerged = {}
+        self.names = {}
+        self.subdirs = subdirs = {b"": set()}
+        last_d = None
+        m = None
         for e in entries:
-            path = e[ix.PATH]
+            path = e[0]
             d, _, name = path.rpartition(b"/")
-            if e[ix.STAGE]:
-                self.unmerged.setdefault(path, []).append(e)
-            else:
+            if d != last_d:
+                last_d = d
                 m = files.get(d)
                 if m is None:
                     files[d] = m = {}
+                    self._register(d)
+            if e[3]:
+                self.unmerged.setdefault(path, []).append(e)
+                self.names.setdefault(d, set()).add(name)
+            else:
                 m[name] = e
-            n = names.get(d)
-            if n is None:
-                names[d] = n = set()
-                # register d and its ancestors as tracked directories
-                child = d
-                while child:
-                    parent, _, cname = child.rpartition(b"/")
-                    s = subdirs.get(parent)
-                    if s is None:
-                        subdirs[parent] = s = set()
-                    known = cname in s
-                    s.add(cname)
-                    if child not in subdirs:
-                        subdirs[child] = set()
-                    if known:
-                        break
-                    child = parent
-            n.add(name)
+        self.files = {d: f for d, f in files.items() if f}
+
+    def _register(self, d):
+        """Make d and its ancestors tracked directories."""
+        subdirs = self.subdirs
+        child = d
+        while child:
+            parent, _, cname = child.rpartition(b"/")
+            if child not in subdirs:
+                subdirs[child] = set()
+            s = subdirs.get(parent)
+            if s is None:
+                subdirs[parent] = s = set()
+            if cname in s:
+                break
+            s.add(cname)
+            child = parent
 
     def is_dir(self, d):
         return d in self.subdirs
 
     def dirs_under(self, d):
         """d (if tracked) and every tracked directory below it."""
-        if d not in self.subdirs:
+        if not self.is_dir(d):
             return []
         out = []
         stack = [d]
         while stack:
             cur = stack.pop()
             out.append(cur)
-            for name in self.subdirs[cur]:
+            for name in self.subdirs.get(cur, ()):
                 stack.append(_join(cur, name))
         return out
 
@@ -117,11 +130,87 @@ class Tree:
         d = path
         while d:
             d = d.rpartition(b"/")[0]
-            if d in self.subdirs:
+            if self.is_dir(d):
                 return d
         return b""
 
 
+class _Lazy:
+    """A read-only mapping computed key by key (see RangeTree)."""
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._memo = {}
+
+    def get(self, key, default=None):
+        if key not in self._memo:
+            self._memo[key] = self._compute(key)
+        v = self._memo[key]
+        return default if v is None else v
+
+
+class RangeTree(Tree):
+    """The same questions as Tree answers, for a few directories only.
+
+    Index entries are sorted by path, so everything below "d/" is one
+    range of the index, found by bisection: the accelerated path asks about
+    the few directories around the reported paths without building the
+    whole tree.
+    """
+
+    def __init__(self, entries):
+        self.entries = entries
+        self.paths = [e[0] for e in entries]
+        self.unmerged = {}
+        for e in entries:
+            if e[3]:
+                self.unmerged.setdefault(e[0], []).append(e)
+        self.files = _Lazy(self._files)
+        self.names = _Lazy(self._names)
+        self.subdirs = _Lazy(self._subdirs)
+
+    def _range(self, d):
+        if not d:
+            return 0, len(self.paths)
+        lo = bisect.bisect_left(self.paths, d + b"/")
+        hi = bisect.bisect_left(self.paths, d + b"0", lo)   # "0" follows "/"
+        return lo, hi
+
+    def _direct(self, d):
+        lo, hi = self._range(d)
+        skip = len(d) + 1 if d else 0
+        for i in range(lo, hi):
+            rest = self.paths[i][skip:]
+            yield rest, self.entries[i]
+
+    def _files(self, d):
+        out = {}
+        for rest, e in self._direct(d):
+            if b"/" not in rest and not e[3]:
+                out[rest] = e
+        return out or None
+
+    def _names(self, d):
+        out = set()
+        for rest, e in self._direct(d):
+            if b"/" not in rest and e[3]:
+                out.add(rest)
+        return out or None
+
+    def _subdirs(self, d):
+        if not self.is_dir(d):
+            return None
+        out = set()
+        for rest, e in self._direct(d):
+            if b"/" in rest:
+                out.add(rest.partition(b"/")[0])
+        return out
+
+    def is_dir(self, d):
+        if not d:
+            return True
+        lo, hi = self._range(d)
+        return lo < hi
 class Scanner:
     """Examines tracked directories of one worktree against one index.
 
@@ -137,7 +226,10 @@ class Scanner:
         self.on_attributes = on_attributes
         self.top = os.fsencode(worktree)
         self.tree = tree
-        self.racy_after = idx.mtime_ns // 1000000000 * 1000000000
+        # an entry whose mtime (seconds, big-endian bytes 8-12 of its stat
+        # data) is not older than the index file's is racily clean
+        self.racy_from = ix.STAT.pack(0, 0, (idx.mtime_ns // 1000000000) & 0xFFFFFFFF,
+                                      0, 0, 0, 0, 0, 0, 0)[8:12]
         self.is_ignored = is_ignored
         self.untracked_mode = untracked
         self.hashed = 0
@@ -196,11 +288,11 @@ class Scanner:
         with listing:
             for de in listing:
                 name = de.name
-                if name in names:
-                    e = files.get(name)
+                e = files.get(name)
+                if e is not None or name in names:
                     if e is not None:
                         seen.add(name)
-                        self._compare(_join(d, name), e, de, changes)
+                        self._compare(d, name, e, de, changes)
                     if self.untracked_mode == "all" and de.is_dir(follow_symlinks=False):
                         # git -uall (not -unormal) lists what a directory
                         # standing where a file is tracked holds, unless it
@@ -236,45 +328,52 @@ class Scanner:
         return changes, untracked, ignored, real_subdirs
 
     def _missing(self, path, e, changes):
-        if e[ix.SKIP] or e[ix.ASSUME]:
+        if e[ix.FLAGS] & (ix.F_SKIP | ix.F_ASSUME):
             return
         changes[path] = ("D", 0)
 
-    def _compare(self, path, e, de, changes):
-        if e[ix.SKIP] or e[ix.ASSUME]:
+    def _compare(self, d, name, e, de, changes):
+        flags = e[4]
+        if flags & (ix.F_SKIP | ix.F_ASSUME):
             return
         st = de.stat(follow_symlinks=False)
-        mode = worktree_mode(st.st_mode)
-        imode = e[ix.MODE]
-        if e[ix.ITA]:
-            if mode:
-                changes[path] = ("A", mode)
-            else:
-                changes[path] = ("D", 0)
+        sm = st.st_mode & 0o170000
+        if sm == 0o100000:
+            mode = 0o100755 if st.st_mode & 0o100 else 0o100644
+        elif sm == 0o120000:
+            mode = 0o120000
+        else:
+            mode = 0
+        imode = e[1]
+        if flags & ix.F_ITA:
+            changes[_join(d, name)] = ("A", mode) if mode else ("D", 0)
             return
         if imode == S_IFGITLINK:
             raise Unsupported("submodule")
-        if not mode:
-            # a directory (or a fifo...) where a file was tracked
-            changes[path] = ("D", 0)
-            return
-        if (mode == 0o120000) != (imode == 0o120000):
-            changes[path] = ("T", mode)
-            return
         if mode != imode:
-            changes[path] = ("M", mode)
+            if not mode:
+                # a directory (or a fifo...) where a file was tracked
+                changes[_join(d, name)] = ("D", 0)
+            elif (mode == 0o120000) != (imode == 0o120000):
+                changes[_join(d, name)] = ("T", mode)
+            else:
+                changes[_join(d, name)] = ("M", mode)
             return
-        if (st.st_size & 0xFFFFFFFF) == e[ix.SIZE] \
-                and st.st_mtime_ns == e[ix.MTIME] \
-                and st.st_ctime_ns == e[ix.CTIME] \
-                and (st.st_ino & 0xFFFFFFFF) == e[ix.INO] \
-                and st.st_uid == e[ix.UID] and st.st_gid == e[ix.GID] \
-                and e[ix.MTIME] < self.racy_after:
+        sd = e[5]
+        cs, cn = divmod(st.st_ctime_ns, 1000000000)
+        ms, mn = divmod(st.st_mtime_ns, 1000000000)
+        size = st.st_size
+        mine = _pack(cs & 0xFFFFFFFF, cn, ms & 0xFFFFFFFF, mn, 0, st.st_ino & 0xFFFFFFFF,
+                     imode, st.st_uid & 0xFFFFFFFF, st.st_gid & 0xFFFFFFFF,
+                     size & 0xFFFFFFFF)
+        # dev (bytes 16-20) is left out: it may change across reboots
+        if sd[20:] == mine[20:] and sd[:16] == mine[:16] and sd[8:12] < self.racy_from:
             return
-        # stat data cannot decide: compare contents
-        if mode != 0o120000 and st.st_size != e[ix.SIZE] and st.st_size >> 32 == 0 \
-                and e[ix.SIZE] != 0:
-            # a different size (git smudges racy entries to size 0)
+        path = _join(d, name)
+        # stat data cannot decide: compare contents, unless the size does
+        # (git smudges racily clean entries to size 0: those are hashed)
+        if mode != 0o120000 and size >> 32 == 0 and sd[36:40] != mine[36:40] \
+                and sd[36:40] != b"\0\0\0\0":
             changes[path] = ("M", mode)
             return
         self.hashed += 1

@@ -58,7 +58,7 @@ def ls_files(top):
 
 def mine(top):
     idx = ix.read(os.path.join(top, ".git", "index"))
-    return idx, [(e[ix.MODE], e[ix.OID], e[ix.STAGE], e[ix.PATH]) for e in idx.entries]
+    return idx, [(e[ix.MODE], e[ix.OID].hex(), e[ix.STAGE], e[ix.PATH]) for e in idx.entries]
 
 
 @pytest.mark.parametrize("version", [2, 3, 4])
@@ -71,9 +71,11 @@ def test_versions_read_as_git_reads_them(repo, version):
     assert rows == ls_files(repo)
     st = os.lstat(os.path.join(repo, "b", "c"))
     entry = [e for e in idx.entries if e[ix.PATH] == b"b/c"][0]
-    assert entry[ix.MTIME] == st.st_mtime_ns
-    assert entry[ix.SIZE] == st.st_size
-    assert entry[ix.INO] == st.st_ino & 0xFFFFFFFF
+    cs, cn, ms, mn, dev, ino, mode, uid, gid, size = ix.stat_fields(entry)
+    assert ms * 10**9 + mn == st.st_mtime_ns
+    assert cs * 10**9 + cn == st.st_ctime_ns
+    assert (ino, mode, uid, gid, size) == (st.st_ino & 0xFFFFFFFF, 0o100644,
+                                           st.st_uid, st.st_gid, st.st_size)
 
 
 def test_flags(repo):
@@ -83,7 +85,8 @@ def test_flags(repo):
         f.write("x\n")
     git("add", "-N", "ita", cwd=repo)
     idx, _ = mine(repo)
-    flags = {e[ix.PATH]: (e[ix.ASSUME], e[ix.SKIP], e[ix.ITA]) for e in idx.entries}
+    flags = {e[ix.PATH]: (bool(e[ix.FLAGS] & ix.F_ASSUME), bool(e[ix.FLAGS] & ix.F_SKIP),
+                          bool(e[ix.FLAGS] & ix.F_ITA)) for e in idx.entries}
     assert flags[b"a"] == (True, False, False)
     assert flags[b"b/c"] == (False, True, False)
     assert flags[b"ita"] == (False, False, True)
