@@ -73,4 +73,29 @@ test_expect_success 'outside a repository it fails as git status does' '
 	)
 '
 
+test_expect_success 'inside the git dir and in a bare repository, as git status' '
+	(cd repo/.git && status_is_git_status) &&
+	git clone -q --bare repo bare.git &&
+	(cd bare.git && status_is_git_status)
+'
+
+test_expect_success 'in a linked worktree, with its own HEAD, merge state and stash' '
+	cd repo &&
+	git worktree add -q -b wt-branch ../wt &&
+	cd ../wt &&
+	echo wt >>tracked && echo x >wt-new &&
+	status_is_git_status &&
+	status_is_git_status -sb &&
+	status_is_git_status --porcelain=v2 -b --show-stash &&
+	git stash -q && status_is_git_status --show-stash &&
+	git checkout -q --detach && status_is_git_status
+'
+
+test_expect_success 'GIT_DIR and GIT_WORK_TREE from outside the worktree' '
+	GIT_DIR="$TRASH_DIRECTORY/repo/.git" GIT_WORK_TREE="$TRASH_DIRECTORY/repo" &&
+	export GIT_DIR GIT_WORK_TREE &&
+	test_when_finished "unset GIT_DIR GIT_WORK_TREE" &&
+	status_is_git_status -s
+'
+
 test_done
