@@ -119,7 +119,7 @@ class WatchTree:
         self._cookie_wd = None
         self._gitdir_wd = None
         self._dirty = set()         # nodes with dirty entries
-        self._stale = set()         # detached nodes that saw events meanwhile
+        self._rescan = set()        # nodes to list again (see _settle)
         self.gone = None
         self._events = 0
         self._overflows = 0
@@ -175,6 +175,7 @@ class WatchTree:
         for node in self._pending_old.values():
             self._moved_out(node)
         self._pending_old, self._pending = self._pending, {}
+        self._settle()
         if overflow:
             self._overflow()
 
@@ -188,6 +189,7 @@ class WatchTree:
                 # Everything before the cookie is read: no MOVED_TO is coming
                 # for a MOVED_FROM we still hold.
                 self._finish_pending()
+                self._settle()
                 self._on_cookie(os.fsdecode(name))
             elif mask & _SELF_GONE:
                 self._set_gone("the cookie directory '%s' was removed or moved"
@@ -215,14 +217,11 @@ class WatchTree:
         rel = node.child_rel(name)
         if name == b".git" or rel == self._git_dir_rel:
             return
-        top = node
-        while top.parent is not None:
-            top = top.parent
-        if top is not self._root:
+        if not self._in_tree(node):
             # Inside a directory moved away whose MOVED_TO we have not seen:
-            # report it under the old path and read it again if it comes back.
+            # report it under the old path, read it again if it comes back.
             self.journal.record(rel + b"/" if mask & IN_ISDIR else rel)
-            self._stale.add(top)
+            self._rescan.add(node)
             return
         self._mark(node, name)
         if mask & _NAMESPACE and node.parent is not None:
@@ -248,9 +247,6 @@ class WatchTree:
                 child = self._pending_old.pop(ev.cookie, None)
             if child is not None:
                 self._attach(child, node, name)
-                if child in self._stale:
-                    self._stale.discard(child)
-                    self._scan_from(child)
             else:
                 # Moved in from outside the worktree: read all of it.
                 self._add_tree(node, name)
@@ -269,7 +265,6 @@ class WatchTree:
     def _moved_out(self, node):
         """A directory moved out of the tree: stop watching it."""
         trace("moved out of the worktree: %r", node.rel)
-        self._stale.discard(node)
         self._drop(node)
 
     def _overflow(self):
@@ -309,7 +304,7 @@ class WatchTree:
         self._pending = {}
         self._pending_old = {}
         self._dirty = set()
-        self._stale = set()
+        self._rescan = set()
         wd = self._ino.add_watch(self.worktree, DIR_MASK)
         self._root = _Dir(b"", b"", None, wd)
         self._wds[wd] = self._root
@@ -327,16 +322,25 @@ class WatchTree:
             self._scan_from(node)
 
     def _watch(self, parent, name):
-        """Add the watch for parent/name; return its node, or None."""
+        """Add the watch for parent/name; return its node, or None.
+
+        The parent's stat data for it is read again later: anything done in
+        it between the parent's listing and this watch changed its mtime
+        without an event we could see.
+        """
         rel = parent.child_rel(name)
         try:
             wd = self._ino.add_watch(self._abs(rel), DIR_MASK)
         except OSError as e:
-            if e.errno not in (errno.ENOENT, errno.ENOTDIR):
-                # Unreadable or otherwise unwatchable: not a vanished entry.
+            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                # Gone or replaced, or a directory above it moved on since
+                # the event: list the parent again once events settle.
+                self._rescan.add(parent)
+            else:
                 self._unwatchable += 1
                 trace("cannot watch %r: %s", rel, e)
             return None
+        self._mark(parent, name)
         node = self._wds.get(wd)
         if node is not None:
             if node.parent is not parent or node.name != name:
@@ -356,41 +360,101 @@ class WatchTree:
     def _scan_from(self, top):
         """List *top* and, recursively, the directories in it (watch first)."""
         stack = [top]
-        git_dir_rel = self._git_dir_rel
         while stack:
             node = stack.pop()
-            try:
-                it = os.scandir(self._abs(node.rel))
-            except OSError as e:
-                trace("cannot list %r: %s", node.rel, e)
-                continue
-            entries = {}
-            subdirs = []
-            with it:
-                for entry in it:
-                    name = entry.name
-                    if name == b".git":
-                        continue
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue        # vanished: its event will say so
-                    if st.st_mode & 0o170000 == _IS_DIR:
-                        if git_dir_rel is not None and node.child_rel(name) == git_dir_rel:
-                            continue
-                        subdirs.append(name)
-                    entries[name] = _pack(st.st_mode, st.st_size, st.st_mtime_ns,
-                                          st.st_ctime_ns, st.st_ino)
-            node.entries = entries
-            node.dirty.clear()
-            self._dirty.discard(node)
-            for name in list(node.subdirs):
-                if name not in entries or not _is_dir(entries[name]):
-                    self._drop(node.subdirs.pop(name))
-            for name in subdirs:
+            subdirs = self._list(node)
+            for name in subdirs or ():
                 child = self._watch(node, name)
                 if child is not None:
                     stack.append(child)
+
+    def _list(self, node):
+        """Read the entries of a watched directory; return its subdirectories.
+
+        None if it cannot be listed (it is then listed again later).
+        """
+        try:
+            it = os.scandir(self._abs(node.rel))
+        except OSError as e:
+            trace("cannot list %r: %s", node.rel, e)
+            self._rescan.add(node)
+            return None
+        git_dir_rel = self._git_dir_rel
+        entries = {}
+        subdirs = []
+        with it:
+            for entry in it:
+                name = entry.name
+                if name == b".git":
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue        # vanished: its event will say so
+                if st.st_mode & 0o170000 == _IS_DIR:
+                    if git_dir_rel is not None and node.child_rel(name) == git_dir_rel:
+                        continue
+                    subdirs.append(name)
+                entries[name] = _pack(st.st_mode, st.st_size, st.st_mtime_ns,
+                                      st.st_ctime_ns, st.st_ino)
+        node.entries = entries
+        node.dirty.clear()
+        self._dirty.discard(node)
+        for name in list(node.subdirs):
+            if name not in entries or not _is_dir(entries[name]):
+                self._drop(node.subdirs.pop(name))
+        return subdirs
+
+    def _in_tree(self, node):
+        while node.parent is not None:
+            node = node.parent
+        return node is self._root
+
+    def _settle(self):
+        """List again the directories where a watch or a listing failed.
+
+        An event is read after the fact: by then a directory named in it may
+        have moved on (a later event, maybe not yet read, moves a directory
+        above it).  Where that happened, the directory is listed again once
+        it is back in the tree under its new path, and whatever differs from
+        what we knew is recorded; a directory still moved away waits.
+        """
+        todo, self._rescan = self._rescan, set()
+        for node in todo:
+            if self._wds.get(node.wd) is not node:
+                continue                    # dropped meanwhile
+            if not self._in_tree(node):
+                self._rescan.add(node)      # still waiting for its MOVED_TO
+                continue
+            self._relist(node)
+
+    def _relist(self, node):
+        try:
+            wd = self._ino.add_watch(self._abs(node.rel), DIR_MASK)
+        except OSError:
+            self._rescan.add(node)          # moved on again: events will tell
+            return
+        if wd != node.wd:
+            # Another directory stands at that path now; ours moved on.
+            if wd not in self._wds:
+                self._ino.rm_watch(wd)
+            self._rescan.add(node)
+            return
+        old = node.entries
+        subdirs = self._list(node)
+        if subdirs is None:
+            return
+        new = node.entries
+        for name in old.keys() | new.keys():
+            before, after = old.get(name), new.get(name)
+            if before != after:
+                isdir = ((before is not None and _is_dir(before))
+                         or (after is not None and _is_dir(after)))
+                self.journal.record(node.child_rel(name) + (b"/" if isdir else b""))
+        for name in subdirs:
+            if name not in node.subdirs:
+                self.journal.record(node.child_rel(name) + b"/")
+                self._add_tree(node, name)
 
     def _detach(self, node):
         parent = node.parent

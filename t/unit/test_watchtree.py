@@ -9,6 +9,7 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -631,3 +632,151 @@ def test_filesystem_unmounted_inside_the_tree(fx):
         f.write("x")
     assert fx.changes() == {b"m/under"}
     assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+# ---- differential: random work on a real tree against snapshots ---------------
+
+def _snapshot(root):
+    out = {}
+    for top, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != b".git"]
+        for name in dirs + files:
+            full = os.path.join(top, name)
+            st = os.lstat(full)
+            out[os.path.relpath(full, root)] = (st.st_mode, st.st_size, st.st_mtime_ns,
+                                                st.st_ctime_ns, st.st_ino)
+    return out
+
+
+def _random_step(rng, root, outside):
+    """One random change below *root* (bytes); may use *outside*."""
+    dirs = [b""]
+    files = []
+    for top, ds, fs in os.walk(root):
+        ds[:] = [d for d in ds if d != b".git" and not os.path.islink(os.path.join(top, d))]
+        rel = os.path.relpath(top, root)
+        rel = b"" if rel == b"." else rel
+        dirs.extend(os.path.join(rel, d) for d in ds)
+        files.extend(os.path.join(rel, f) for f in fs
+                     if not os.path.islink(os.path.join(top, f)))
+    j = lambda *p: os.path.join(root, *p)
+    name = rng.choice([b"a", b"b", b"c", b"n\nl", b"\xff"])
+    op = rng.randrange(9)
+    d = rng.choice(dirs)
+    if op == 0:
+        with open(j(d, name + b".f"), "ab") as f:
+            f.write(b"x")
+    elif op == 1 and files:
+        with open(j(rng.choice(files)), "ab") as f:
+            f.write(b"more")
+    elif op == 2 and files:
+        os.unlink(j(rng.choice(files)))
+    elif op == 3:
+        os.makedirs(j(d, name, b"deep", name), exist_ok=True)
+        open(j(d, name, b"deep", name, b"leaf"), "wb").close()
+    elif op == 4 and files:
+        src = rng.choice(files)
+        os.rename(j(src), j(d, name + b".moved"))
+    elif op == 5 and len(dirs) > 1:
+        src = rng.choice(dirs[1:])
+        dst = os.path.join(d, name + b".d")
+        if dst == src or dst.startswith(src + b"/") or os.path.lexists(j(dst)):
+            return
+        os.rename(j(src), j(dst))
+    elif op == 6 and len(dirs) > 1:
+        shutil.rmtree(j(rng.choice(dirs[1:])))
+    elif op == 7 and len(dirs) > 1:
+        src = rng.choice(dirs[1:])
+        os.rename(j(src), outside)
+        with open(os.path.join(outside, b"while-out"), "wb"):
+            pass
+        back = j(d, name + b".back")
+        if rng.random() < 0.5 and os.path.isdir(j(d)) and not os.path.lexists(back):
+            os.rename(outside, back)
+        else:
+            shutil.rmtree(outside)
+    elif op == 8:
+        link = j(d, name + b".l")
+        if not os.path.lexists(link):
+            os.symlink(rng.choice([b"..", b"/", b"missing"]), link)
+
+
+@pytest.mark.parametrize("reads", ["whole-reads", "one-event-per-read"])
+@pytest.mark.parametrize("seed", range(6))
+def test_random_work_is_always_covered(tmp_path, seed, reads):
+    import random
+    rng = random.Random(seed)
+    fx = Fixture(tmp_path, inotify=OneEventPerRead() if reads != "whole-reads" else None)
+    root = os.fsencode(fx.wt)
+    outside = os.fsencode(str(tmp_path / "outside"))
+    sh("mkdir -p a/b c && touch a/b/x c/y", fx.wt)
+    fx.start()
+    before = _snapshot(root)
+    for step in range(int(os.environ.get("GIT_FSWATCH_TEST_RANDOM_STEPS", "12"))):
+        for _ in range(rng.randrange(1, 6)):
+            _random_step(rng, root, outside)
+        got = fx.changes()
+        after = _snapshot(root)
+        for path in set(before) | set(after):
+            if before.get(path) == after.get(path):
+                continue
+            isdir = any(_stat_isdir(s.get(path)) for s in (before, after))
+            ok = covered(path, got) or (isdir and (
+                path + b"/" in got or any(p.startswith(path + b"/") for p in got)))
+            assert ok, "seed %d step %d: %r changed, reported %r" % (seed, step, path, got)
+        assert dict(fx.tree.fetchall()) == fx.walk()
+        before = after
+    fx.tree.close()
+
+
+def _stat_isdir(snap):
+    return snap is not None and (snap[0] & 0o170000) == 0o040000
+
+
+_WRITER = r"""
+import os, random, sys
+sys.path.insert(0, sys.argv[1])
+import test_watchtree as T
+rng = random.Random(int(sys.argv[2]))
+for _ in range(int(sys.argv[5])):
+    T._random_step(rng, os.fsencode(sys.argv[3]), os.fsencode(sys.argv[4]))
+"""
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_work_while_events_are_read(tmp_path, seed):
+    """A writer process changes the tree while the watch tree reads events."""
+    fx = Fixture(tmp_path)
+    sh("mkdir -p a/b c && touch a/b/x c/y", fx.wt)
+    fx.start()
+    root = os.fsencode(fx.wt)
+    before = _snapshot(root)
+    token = fx.journal.token()
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))))
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, os.path.dirname(os.path.abspath(__file__)),
+         str(seed), fx.wt, str(tmp_path / "outside"), "300"], env=env)
+    while writer.poll() is None:
+        select.select([fx.tree.fileno()], [], [], 0.05)
+        fx.tree.process()
+    assert writer.returncode == 0
+    fx.sync()
+    got, reason = fx.journal.since(token)
+    if reason is not None:
+        # The writer may outrun us on a loaded machine: the one answer then
+        # is "everything", and the tree must still be right after the crawl.
+        assert reason == "overflow" and fx.tree.stats["overflows"] > 0, reason
+        got = set()
+        before = {}
+    got = set(got)
+    after = _snapshot(root)
+    for path in set(before) | set(after) if reason is None else ():
+        if before.get(path) == after.get(path):
+            continue
+        isdir = any(_stat_isdir(s.get(path)) for s in (before, after))
+        assert covered(path, got) or (isdir and any(
+            p.startswith(path + b"/") for p in got)), path
+    known, real = dict(fx.tree.fetchall()), fx.walk()
+    assert known == real, sorted(set(known.items()) ^ set(real.items()))
+    fx.tree.close()
