@@ -275,6 +275,7 @@ def check_filesystem(path):
     """Raise NoEvents if *path* is on a filesystem that inotify cannot watch."""
     magic, name = fs_type(path)
     if name:
-        raise NoEvents("'%s' is on a %s filesystem (statfs type 0x%x), where inotify"
-                       " does not see changes made by other machines or layers;"
-                       " not watching it" % (os.fsdecode(path), name, magic))
+        raise NoEvents("'%s' is on a %s filesystem%s, where inotify does not see"
+                       " changes made by other machines or layers; not watching it"
+                       % (os.fsdecode(path), name,
+                          " (statfs type 0x%x)" % magic if magic else ""))

@@ -294,6 +294,51 @@ test_expect_success INOTIFY 'a remote filesystem is declined with a clear messag
 	! grep -aq "path=" out
 '
 
+# since <worktree> <token>: the answer of <worktree>'s daemon, in "actual".
+since () {
+	printf "token=%s\000\000" "$2" >in &&
+	git -C "$1" fswatch-notify get <in >out &&
+	answer_of out >actual
+}
+
+test_expect_success INOTIFY 'a linked worktree: its own daemon, its git dir elsewhere' '
+	git -C w worktree add -q ../lw &&
+	test_when_finished "git -C lw fswatch-notify exit" &&
+	git -C lw fswatch-notify get </dev/null >out &&
+	ltoken=$(get_token out) &&
+	>lw/linked-file &&
+	>w/main-file &&
+	since lw "$ltoken" &&
+	echo linked-file >expect &&
+	test_cmp expect actual &&
+	ltoken=$(get_token out) &&
+	git -C lw add linked-file &&
+	git -C lw commit -q -m linked &&
+	since lw "$ltoken" &&
+	test_must_be_empty actual &&
+	changes &&
+	echo main-file >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success INOTIFY 'the daemon of a removed linked worktree exits' '
+	git -C lw fswatch-notify get </dev/null >out &&
+	pid=$(notify_pid lw) &&
+	test -n "$pid" &&
+	git -C w worktree remove --force ../lw &&
+	wait_for_exit "$pid"
+'
+
+test_expect_success INOTIFY 'the daemon exits when its git dir is deleted' '
+	git init -q doomed &&
+	git -C doomed config core.fswatchHelper notify &&
+	git -C doomed fswatch-notify get </dev/null >out &&
+	pid=$(notify_pid doomed) &&
+	test -n "$pid" &&
+	rm -rf doomed/.git &&
+	wait_for_exit "$pid"
+'
+
 test_expect_success INOTIFY 'the daemon exits when its worktree is moved away' '
 	git -C w fswatch-notify get </dev/null >out &&
 	pid=$(notify_pid w) &&
