@@ -50,7 +50,8 @@ def _on_signal(signum, frame):
 
 
 class _Client:
-    __slots__ = ("sock", "parser", "out", "deadline", "done", "cookie", "request")
+    __slots__ = ("sock", "parser", "out", "deadline", "done", "eof", "cookie",
+                 "request")
 
     def __init__(self, sock, now):
         self.sock = sock
@@ -58,6 +59,7 @@ class _Client:
         self.out = None          # bytes being sent, once answered
         self.deadline = now + CLIENT_TIMEOUT
         self.done = False        # request read (or refused): read no more
+        self.eof = False         # the client has finished writing
         self.cookie = None       # waiting for this cookie
         self.request = None
 
@@ -303,24 +305,29 @@ class Daemon:
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
-            data = b""
-            if not client.done:
-                self._drop(client)
-                return
+            return self._drop(client)
         if client.done:
-            if not data:                  # the client has finished writing
-                self.sel.unregister(client.sock)
-            return                        # bytes after the request: ignored
-        try:
+            # Bytes after the request are ignored.  After our answer we
+            # read until the client's end, so that closing a socket with
+            # unread bytes does not reset the connection under the answer.
             if not data:
+                client.eof = True
+                if client.out is None:
+                    self.sel.unregister(client.sock)  # answer still to come
+                elif not client.out:
+                    self._drop(client)
+            return
+        if not data:
+            client.eof = True
+            try:
                 client.parser.finish()
-                self._refuse(client, "empty request" if not client.parser.broken
-                             else client.parser.broken)
-                return
+            except protocol.ProtocolError as e:
+                return self._refuse(client, str(e))
+            return self._refuse(client, "empty request")
+        try:
             messages = client.parser.feed(data)
         except protocol.ProtocolError as e:
-            self._refuse(client, str(e))
-            return
+            return self._refuse(client, str(e))
         if messages:
             client.done = True
             self._handle(client, messages[0])
@@ -456,15 +463,23 @@ class Daemon:
                 n = client.sock.send(client.out)
                 client.out = client.out[n:]
         except (BlockingIOError, InterruptedError):
-            events = selectors.EVENT_WRITE
-            try:
-                self.sel.modify(client.sock, events, client)
-            except KeyError:
-                self.sel.register(client.sock, events, client)
+            self._want(client, selectors.EVENT_WRITE)
             return
         except OSError:
-            pass                          # gone mid-reply: nothing to do
-        self._drop(client)
+            return self._drop(client)     # gone mid-reply: nothing to do
+        if client.eof:
+            return self._drop(client)
+        try:
+            client.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            return self._drop(client)
+        self._want(client, selectors.EVENT_READ)
+
+    def _want(self, client, events):
+        try:
+            self.sel.modify(client.sock, events, client)
+        except KeyError:
+            self.sel.register(client.sock, events, client)
 
     def _drop(self, client):
         fd = client.sock.fileno()
