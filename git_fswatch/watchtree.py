@@ -271,7 +271,15 @@ class WatchTree:
         self._overflows += 1
         trace("IN_Q_OVERFLOW: events were lost; resetting and crawling again")
         self.journal.reset("overflow")
-        self._crawl_all()
+        try:
+            self._crawl_all()
+        except WatchLimit as e:
+            self._fail("watch-limit", str(e))
+            return
+        except OSError as e:
+            self._fail("error", "cannot crawl '%s' again after an overflow: %s"
+                       % (os.fsdecode(self.worktree), e.strerror or e))
+            return
         self.journal.mark_ready()
         # Cookies created while the queue was full were lost with the other
         # events; those still in the directory were created before now, and

@@ -780,3 +780,18 @@ def test_random_work_while_events_are_read(tmp_path, seed):
     known, real = dict(fx.tree.fetchall()), fx.walk()
     assert known == real, sorted(set(known.items()) ^ set(real.items()))
     fx.tree.close()
+
+
+def test_overflow_then_worktree_gone(fx):
+    """The events that say the worktree went away were lost in an overflow:
+    the recrawl finds it gone, and says so rather than raise."""
+    os.mkdir(fx.p("d"))
+    fx.start()
+    limit = int(open("/proc/sys/fs/inotify/max_queued_events").read())
+    for i in range(limit // 2 + 100):
+        with open(fx.p("d", "f%d" % i), "w"):
+            pass
+    shutil.rmtree(fx.wt)
+    why = _drain_until_gone(fx)
+    assert fx.tree.stats["overflows"] == 1
+    assert "again after an overflow" in why or "worktree" in why
