@@ -14,7 +14,8 @@ any mismatch or damage: the caller then scans in full.
 Layout after the header line: NUL-ended records.  "k<name>=<value>" key
 records, then per directory "d<dir>", followed by its "c<y><octal mode>:<path>"
 (a tracked file that differs), "u<path>" (untracked) and "i<path>" (ignored)
-records, then "e"
+records, then "e".  Between the keys and the directories, optionally, "M" and
+"m<start>:<end>:<count>:<dir>" records: the index map (see Cache).
 (the end).
 """
 
@@ -23,14 +24,17 @@ import tempfile
 
 from git_fswatch import gitdir
 
-MAGIC = b"git-fswatch status cache 2\n"
+MAGIC = b"git-fswatch status cache 3\n"
 FILE_NAME = "status.cache"
 
 
 class Cache:
-    def __init__(self, key, token, dirs):
+    def __init__(self, key, token, dirs, index_map=None):
         self.key = key          # {str: str}
         self.token = token      # the helper's token when the scan began
+        # {dir: (start, end, count)}: where in the index file (of the identity
+        # in key) the entries below each tracked directory lie, or None
+        self.index_map = index_map
         self.dirs = dirs        # {dir: ({path: (y, mode)}, [untracked], [ignored])}
 
 
@@ -44,6 +48,10 @@ def encode(cache):
     for k in sorted(cache.key):
         rec(b"k%s=%s\0" % (k.encode(), cache.key[k].encode("utf-8", "surrogateescape")))
     rec(b"ktoken=%s\0" % cache.token.encode())
+    if cache.index_map is not None:
+        rec(b"M\0")
+        for d, (start, end, count) in sorted(cache.index_map.items()):
+            rec(b"m%d:%d:%d:%s\0" % (start, end, count, d))
     for d in sorted(cache.dirs):
         changes, untracked, ignored = cache.dirs[d]
         if not changes and not untracked and not ignored:
@@ -66,6 +74,7 @@ def decode(data):
         return None
     key = {}
     dirs = {}
+    index_map = None
     current = None
     for r in data[len(MAGIC):-2].split(b"\0")[:-1]:
         t = r[:1]
@@ -78,6 +87,11 @@ def decode(data):
             current[2].append(r[1:])
         elif t == b"d":
             current = dirs[r[1:]] = ({}, [], [])
+        elif t == b"M" and current is None:
+            index_map = {}
+        elif t == b"m" and current is None and index_map is not None:
+            start, end, count, d = r[1:].split(b":", 3)
+            index_map[d] = (int(start), int(end), int(count))
         elif t == b"k" and current is None:
             k, _, v = r[1:].partition(b"=")
             key[k.decode()] = v.decode("utf-8", "surrogateescape")
@@ -86,7 +100,7 @@ def decode(data):
     token = key.pop("token", None)
     if not token:
         return None
-    return Cache(key, token, dirs)
+    return Cache(key, token, dirs, index_map)
 
 
 def load(repo):

@@ -149,14 +149,25 @@ def rename_limit(cfg):
 
 # -- the worktree side ---------------------------------------------------------
 class Ignore:
-    """git's ignore rules through libgit2, for untracked paths only."""
+    """git's ignore rules through libgit2, for untracked paths only.
 
-    def __init__(self, repo):
-        self.repo = repo
+    pygit2 is imported on the first question: the accelerated path often
+    has none to ask, and the import costs more than the rest of it.
+    """
+
+    def __init__(self, worktree):
+        self.worktree = worktree
+        self.repo = None
         self.calls = 0
 
     def __call__(self, path, is_dir):
         self.calls += 1
+        if self.repo is None:
+            import pygit2
+            try:
+                self.repo = pygit2.Repository(self.worktree)
+            except pygit2.GitError as e:
+                raise Unsupported("libgit2 cannot open the repository: %s" % e)
         try:
             p = path.decode("utf-8")
         except UnicodeDecodeError:
@@ -164,6 +175,58 @@ class Ignore:
         if is_dir:
             p += "/"
         return self.repo.path_is_ignored(p)
+
+
+class Config(dict):
+    """git's configuration as `git config --list` gives it (so that `git -c`
+    and includes count as they count for git status).  Names are in git's
+    canonical case (section and variable lower case); a name given without
+    a value holds None, which is boolean true."""
+
+    @classmethod
+    def read(cls, worktree):
+        proc = subprocess.run(["git", "config", "-z", "--list"], cwd=worktree,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise Unsupported("git config --list failed: %s"
+                              % proc.stderr.decode("utf-8", "replace").strip())
+        cfg = cls()
+        for rec in proc.stdout.split(b"\0")[:-1]:
+            name, nl, value = rec.partition(b"\n")
+            cfg[name.decode("utf-8", "surrogateescape")] = (
+                value.decode("utf-8", "surrogateescape") if nl else None)
+        return cfg
+
+    def __getitem__(self, name):
+        value = dict.__getitem__(self, name)
+        return "true" if value is None else value
+
+    def get_bool(self, name):
+        value = dict.__getitem__(self, name)
+        if value is None:
+            return True
+        v = value.strip().lower()
+        if v in ("true", "yes", "on"):
+            return True
+        if v in ("false", "no", "off", ""):
+            return False
+        return self.get_int(name) != 0
+
+    def get_int(self, name):
+        v = self[name].strip().lower()
+        scale = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}.get(v[-1:], 1)
+        if scale != 1:
+            v = v[:-1]
+        return int(v) * scale
+
+
+def head_commit(worktree):
+    """HEAD's commit id, or None before the first commit."""
+    proc = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"],
+                          cwd=worktree, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("ascii").strip()
 
 
 def _unmerged_entry(path, stages, top):
@@ -225,11 +288,11 @@ def _excludes_file(cfg):
     return os.path.join(xdg, "git", "ignore")
 
 
-def cache_key(repo, cfg, idx, head, req):
+def cache_key(repo, cfg, index_identity, head, req):
     """Everything besides the worktree that the worktree side depends on."""
     return {
         "worktree": repo.worktree,
-        "index": idx.identity(),
+        "index": index_identity,
         "head": head or "",
         "untracked": req.untracked,
         "ignored": req.ignored,
@@ -245,8 +308,6 @@ def _instance(token):
 
 def compute(repo, req):
     """Compute the changes, unmerged, untracked and ignored entries."""
-    import pygit2
-
     if req.pathspecs:
         raise Unsupported("pathspecs")
     if req.ignored not in ("no", "traditional", "matching"):
@@ -257,22 +318,15 @@ def compute(repo, req):
         raise Unsupported("--ignore-submodules=%s" % req.ignore_submodules)
     if req.untracked not in ("no", "normal", "all"):
         raise Unsupported("-u%s" % req.untracked)
-    try:
-        prepo = pygit2.Repository(repo.worktree)
-    except pygit2.GitError as e:
-        raise Unsupported("libgit2 cannot open the repository: %s" % e)
-    cfg = prepo.config
+    cfg = Config.read(repo.worktree)
     check_config(cfg)
     top = os.fsencode(repo.worktree)
-    git_dir = os.fsencode(repo.git_dir)
+    index_path = os.path.join(os.fsencode(repo.git_dir), b"index")
     common_dir = os.fsencode(repo.common_dir)
     check_attributes(common_dir + b"/info/attributes")
     if _config_bool(cfg, "core.sparsecheckout", False):
         raise Unsupported("sparse checkout")
-    try:
-        head = str(prepo.head.target) if not prepo.head_is_unborn else None
-    except pygit2.GitError:
-        head = None
+    head = head_commit(repo.worktree)
     limit = rename_limit(cfg)
 
     # The token comes first: the answer covers every change after it, so
@@ -284,31 +338,48 @@ def compute(repo, req):
         answer = api.changed_since(repo, old.token if old else None)
 
     global last_path
+    ignore = Ignore(repo.worktree)
     for attempt in range(3):
-        idx = ix.read(git_dir + b"/index")
-        staged = staged_changes(repo.worktree, head, req, limit)
-        key = cache_key(repo, cfg, idx, head, req)
+        data, st = ix.read_bytes(index_path)
+        key = cache_key(repo, cfg, ix.identity_of(data, st), head, req)
         why = _why_full(old, answer, key)
-        engine = Engine(repo, prepo, idx, req, lazy=not why)
-        if why:
-            trace("status: full scan: %s", why)
-            dirs = engine.full()
-            last_path = "full"
-        else:
+        staged = staged_changes(repo.worktree, head, req, limit)
+        index_map = None
+        if not why and old.index_map is not None:
+            version = ix._HEAD.unpack_from(data, 0)[1]
+            tree = scan.MapTree(data, version, old.index_map)
+            engine = Engine(repo, tree, st.st_mtime_ns, req, ignore)
             dirs = engine.incremental(old.dirs, answer.paths)
+            index_map = old.index_map
             last_path = "cache"
-            if dirs is None:
+        else:
+            dirs = None
+            if why:
+                trace("status: full scan: %s", why)
+        if dirs is None:
+            if not why:
                 trace("status: full scan: a reported path changes the rules")
-                engine = Engine(repo, prepo, idx, req)
-                dirs = engine.full()
-                last_path = "full"
-        if ix.read_identity(git_dir + b"/index") == idx.identity():
+            if data is None:
+                idx = ix.read(index_path)
+            else:
+                version, entries, checksum, names, offsets, end = ix.parse_all(data)
+                idx = ix.Index(version, entries, checksum, st, names)
+                idx.offsets, idx.entries_end = offsets, end
+            for e in idx.entries:
+                if e[1] == scan.S_IFGITLINK:
+                    raise Unsupported("submodule")
+            tree = scan.Tree(idx.entries)
+            engine = Engine(repo, tree, idx.mtime_ns, req, ignore)
+            dirs = engine.full()
+            index_map = scan.index_map(idx, tree)
+            last_path = "full"
+        if ix.read_identity(index_path) == key["index"]:
             break
         trace("status: the index changed during the scan; again")
     else:
         raise Unsupported("the index keeps changing")
     if answer is not None and answer.token is not None:
-        cache.store(repo, cache.Cache(key, answer.token, dirs))
+        cache.store(repo, cache.Cache(key, answer.token, dirs, index_map))
 
     changes = {}
     untracked = []
@@ -317,7 +388,7 @@ def compute(repo, req):
         changes.update(c)
         untracked.extend(u)
         ignored.extend(i)
-    unmerged = engine.tree.unmerged
+    unmerged = tree.unmerged
     if req.renames:
         ys = set(w[0] for w in changes.values())
         if "A" in ys and "D" in ys:
@@ -325,9 +396,9 @@ def compute(repo, req):
             # renames; leave that to git
             raise Unsupported("possible rename between intent-to-add and deleted files")
     by_path = {}
-    for e in idx.entries:
-        if not e[ix.STAGE]:
-            by_path[e[ix.PATH]] = e
+    for path in changes:
+        d, _, name = path.rpartition(b"/")
+        by_path[path] = tree.files.get(d)[name]
     for p in unmerged:
         staged.pop(p, None)
     result = Status()
@@ -360,14 +431,10 @@ _RULE_FILES = (b".gitignore", b".gitattributes")
 class Engine:
     """The worktree side for one index: per tracked directory results."""
 
-    def __init__(self, repo, prepo, idx, req, lazy=False):
-        self.top = os.fsencode(repo.worktree)
-        for e in idx.entries:
-            if e[1] == scan.S_IFGITLINK:
-                raise Unsupported("submodule")
-        self.tree = tree = (scan.RangeTree if lazy else scan.Tree)(idx.entries)
-        self.ignore = Ignore(prepo)
-        self.scanner = scan.Scanner(repo.worktree, idx, tree, self.ignore,
+    def __init__(self, repo, tree, index_mtime_ns, req, ignore):
+        self.tree = tree
+        self.ignore = ignore
+        self.scanner = scan.Scanner(repo.worktree, index_mtime_ns, tree, ignore,
                                     req.untracked, check_attributes, req.ignored)
 
     def full(self):

@@ -87,6 +87,11 @@ def _varint(data, pos):
 
 def parse(data, hash_size=20):
     """Parse index bytes; returns (version, entries, checksum, extension names)."""
+    return parse_all(data, hash_size)[:4]
+
+
+def parse_all(data, hash_size=20):
+    """parse(), plus each entry's byte offset and where the entries end."""
     try:
         return _parse(data, hash_size)
     except (struct.error, ValueError, IndexError):
@@ -105,10 +110,13 @@ def _parse(data, hash_size):
     pos = _HEAD.size
     entries = []
     append = entries.append
+    offsets = []
+    offset = offsets.append
     unpack = _MODE_OID_FLAGS.unpack_from
     prev = b""
     for _ in range(count):
         start = pos
+        offset(pos)
         mode, oid, flags = unpack(data, pos)
         pos += 62
         if flags & EXTENDED:
@@ -140,6 +148,7 @@ def _parse(data, hash_size):
         if pos > end:
             raise Unsupported("truncated index")
         append((path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]))
+    entries_end = pos
     names = []
     while pos + _EXT.size <= end:
         name, length = _EXT.unpack_from(data, pos)
@@ -150,19 +159,42 @@ def _parse(data, hash_size):
         pos += _EXT.size + length
     if pos != end:
         raise Unsupported("garbage after the index extensions")
-    return version, entries, data[end:].hex(), names
+    return version, entries, data[end:].hex(), names, offsets, entries_end
 
 
-def read(path, hash_size=20):
-    """Read and parse the index at *path*.  A missing index is an empty one.
+def entry_at(data, pos, version):
+    """The entry at byte *pos* of a version 2 or 3 index, and the next pos."""
+    if version not in (2, 3):
+        raise Unsupported("random access to an index of version %d" % version)
+    try:
+        mode, oid, flags = _MODE_OID_FLAGS.unpack_from(data, pos)
+        start = pos
+        pos += 62
+        if flags & EXTENDED:
+            ext = (data[pos] << 8) | data[pos + 1]
+            pos += 2
+            if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
+                raise Unsupported("unknown extended index flags")
+            flags |= ext << 16
+        namelen = flags & NAME_MASK
+        if namelen < NAME_MASK:
+            nul = pos + namelen
+        else:
+            nul = data.index(b"\0", pos)
+        path = data[pos:nul]
+    except (struct.error, ValueError, IndexError):
+        raise Unsupported("damaged index")
+    return ((path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]),
+            start + ((nul - start + 8) & ~7))
 
-    The file is read through one descriptor and its stat taken from that
-    descriptor, so the stat describes exactly the bytes parsed.
-    """
+
+def read_bytes(path):
+    """(bytes, stat) of the index at *path*, both from one descriptor, so
+    that the stat describes exactly the bytes; (None, None) if there is none."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        return Index(2, [], "", None, [])
+        return None, None
     try:
         st = os.fstat(fd)
         chunks = []
@@ -173,8 +205,28 @@ def read(path, hash_size=20):
             chunks.append(chunk)
     finally:
         os.close(fd)
-    version, entries, checksum, names = parse(b"".join(chunks), hash_size)
-    return Index(version, entries, checksum, st, names)
+    return b"".join(chunks), st
+
+
+def read(path, hash_size=20):
+    """Read and parse the index at *path*.  A missing index is an empty one."""
+    data, st = read_bytes(path)
+    if data is None:
+        idx = Index(2, [], "", None, [])
+        idx.offsets, idx.entries_end = [], 12
+        return idx
+    version, entries, checksum, names, offsets, entries_end = parse_all(data, hash_size)
+    idx = Index(version, entries, checksum, st, names)
+    idx.offsets = offsets
+    idx.entries_end = entries_end
+    return idx
+
+
+def identity_of(data, st, hash_size=20):
+    """Index.identity() for raw index bytes and their stat."""
+    if data is None:
+        return "none"
+    return "%s:%d:%d:%d" % (data[-hash_size:].hex(), st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def read_identity(path, hash_size=20):

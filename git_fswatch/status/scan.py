@@ -211,6 +211,76 @@ class RangeTree(Tree):
             return True
         lo, hi = self._range(d)
         return lo < hi
+class MapTree(Tree):
+    """Tree's answers from the index bytes and an index map (cache.py), for
+    the accelerated path: only the entries directly in the directories asked
+    about are parsed; the entries of their subdirectories are jumped over."""
+
+    def __init__(self, data, version, index_map):
+        self.data = data
+        self.version = version
+        self.map = index_map
+        self.unmerged = {}
+        self.children = {}
+        for d in index_map:
+            if d:
+                parent, _, name = d.rpartition(b"/")
+                self.children.setdefault(parent, set()).add(name)
+        self.files = _Lazy(self._files)
+        self.names = _Lazy(lambda d: None)
+        self.subdirs = _Lazy(lambda d: self.children.get(d, set()) if d in self.map else None)
+
+    def is_dir(self, d):
+        return d in self.map
+
+    def dirs_under(self, d):
+        if d not in self.map:
+            return []
+        if not d:
+            return list(self.map)
+        prefix = d + b"/"
+        return [x for x in self.map if x == d or x.startswith(prefix)]
+
+    def _files(self, d):
+        if d not in self.map:
+            return None
+        start, end, _ = self.map[d]
+        skip = len(d) + 1 if d else 0
+        out = {}
+        pos = start
+        while pos < end:
+            e, nxt = ix.entry_at(self.data, pos, self.version)
+            rest = e[0][skip:]
+            sub, slash, _ = rest.partition(b"/")
+            if slash:
+                pos = self.map[_join(d, sub)][1]
+            else:
+                out[rest] = e
+                pos = nxt
+        return out
+
+
+def index_map(idx, tree):
+    """{dir: (start, end, count)} for every tracked directory, or None when
+    the index cannot be read from the middle (version 4) or has conflicts."""
+    if idx.version not in (2, 3) or tree.unmerged or not idx.entries:
+        return None
+    paths = [e[0] for e in idx.entries]
+    offsets = idx.offsets
+    n = len(paths)
+    out = {}
+    for d in tree.subdirs:
+        if d:
+            lo = bisect.bisect_left(paths, d + b"/")
+            hi = bisect.bisect_left(paths, d + b"0", lo)
+        else:
+            lo, hi = 0, n
+        if lo >= hi:
+            return None
+        out[d] = (offsets[lo], offsets[hi] if hi < n else idx.entries_end, hi - lo)
+    return out
+
+
 class Scanner:
     """Examines tracked directories of one worktree against one index.
 
@@ -220,15 +290,15 @@ class Scanner:
     shows no ignored path then).
     """
 
-    def __init__(self, worktree, idx, tree, is_ignored, untracked, on_attributes=None,
-                 ignored="no"):
+    def __init__(self, worktree, index_mtime_ns, tree, is_ignored, untracked,
+                 on_attributes=None, ignored="no"):
         self.ignored_mode = ignored if untracked != "no" else "no"
         self.on_attributes = on_attributes
         self.top = os.fsencode(worktree)
         self.tree = tree
         # an entry whose mtime (seconds, big-endian bytes 8-12 of its stat
         # data) is not older than the index file's is racily clean
-        self.racy_from = ix.STAT.pack(0, 0, (idx.mtime_ns // 1000000000) & 0xFFFFFFFF,
+        self.racy_from = ix.STAT.pack(0, 0, (index_mtime_ns // 1000000000) & 0xFFFFFFFF,
                                       0, 0, 0, 0, 0, 0, 0)[8:12]
         self.is_ignored = is_ignored
         self.untracked_mode = untracked
