@@ -1,328 +1,221 @@
-"""The randomised differential test of the status engine against git status.
+"""A randomised differential test: git fswatch-status against git status.
 
-A repository is mutated at random in bursts (files, directories, directory
-renames, same-size rewrites in the index's second, modes, symlinks, odd names,
-.gitignore edits, index operations, commits, branch switches, conflicted
-merges); after each burst the engine's answer, printed as porcelain v2 by the
-small independent printer below, must equal `git status --porcelain=v2 -z`
-byte for byte, for -uno, -unormal and -uall with --ignored=no, traditional and
-matching, with the helper off and on (the notify helper, started by the API).
+A repository is mutated at random in bursts (files, directories, renames of
+directories, same-size rewrites, mode changes, symlinks, odd names,
+.gitignore edits, index operations, commits, branch switches, stashes,
+conflicting merges); after each burst a few random argument sets and configs
+are compared, end to end through the real command (and so through the
+engine), and in-process through the oracle (the formatters alone).
 
-Bounded time: GIT_FSWATCH_TEST_RANDOM_SECONDS (default 60).  Seeded: the seed
-is printed, and GIT_FSWATCH_TEST_SEED replays a run.
+Bounded in time: GIT_FSWATCH_TEST_RANDOM_SECONDS (default 12).  The seed is
+GIT_FSWATCH_TEST_RANDOM_SEED or the time; a failure prints it and the
+operations that led there, so that it can be replayed.
 """
 
 import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
 
 from git_fswatch import gitdir
-from git_fswatch.status import engine
-from git_fswatch.status.model import Unsupported
+from git_fswatch.cli import status as cli
 
-MODES = [(u, i) for u in ("no", "normal", "all")
-         for i in ("no", "traditional", "matching") if (u, i) != ("no", "matching")]
-SECONDS = float(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SECONDS", "60"))
+import oracle
 
-NAMES = [b"a", b"b", b"c.o", b"d.txt", b"sp ace", b"q\"uote", b"tab\there",
-         b"new\nline", "\u00e9t\u00e9".encode(), b"ig1", b"keep.o", b"-dash",
-         b"a-b", b"a.b", b"z"]
-DIRS = [b"d1", b"d2", b"d1/e", b"d2/f/g", b"build", b"a-b.d", b"ign"]
-IGNORES = [b"*.o", b"build/", b"ig*", b"!keep.o", b"d2/f/", b"/z", b"e/", b"*.txt"]
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-
-def porcelain_v2(st):
-    """Porcelain v2 -z, without headers: an oracle independent of format_*.py."""
-    items = [(c.path, c) for c in st.changes] + [(u.path, u) for u in st.unmerged]
-    items.sort(key=lambda t: t[0])
-    out = []
-    for _, c in items:
-        if hasattr(c, "xy"):
-            out.append(b"u %s %s %06o %06o %06o %06o %s %s %s %s\0" % (
-                c.xy.encode(), c.submodule.encode(), c.modes[0], c.modes[1],
-                c.modes[2], c.mode_worktree, c.oids[0].encode(), c.oids[1].encode(),
-                c.oids[2].encode(), c.path))
-        elif c.x in "RC":
-            out.append(b"2 %s%s %s %06o %06o %06o %s %s %s%d %s\0%s\0" % (
-                c.x.encode(), c.y.encode(), c.submodule.encode(), c.mode_head,
-                c.mode_index, c.mode_worktree, c.oid_head.encode(),
-                c.oid_index.encode(), c.x.encode(), c.score, c.path, c.orig_path))
-        else:
-            out.append(b"1 %s%s %s %06o %06o %06o %s %s %s\0" % (
-                c.x.encode(), c.y.encode(), c.submodule.encode(), c.mode_head,
-                c.mode_index, c.mode_worktree, c.oid_head.encode(),
-                c.oid_index.encode(), c.path))
-    out += [b"? " + p + b"\0" for p in st.untracked]
-    out += [b"! " + p + b"\0" for p in st.ignored]
-    return b"".join(out)
+NAMES = ["a", "b", "c", "d.o", "x y", "é", "tab\tname", "q\"", "back\\slash", "-dash",
+         "sub/a", "sub/b", "sub/deep/c", "sub/deep/d.o", "other/e", "other/f g", "z"]
+ARGS = [[], ["-s"], ["-sb"], ["--porcelain"], ["--porcelain=v2", "-b", "--show-stash"],
+        ["-z"], ["--porcelain=v2", "-z"], ["-uall"], ["-uno"], ["-s", "-uall"],
+        ["--no-renames"], ["--show-stash"], ["-sb", "--no-ahead-behind"],
+        ["--ignored", "-s"], ["--long", "-b"]]
+CONFIGS = [{}, {"advice.statusHints": "false"}, {"core.quotePath": "false"},
+           {"color.status": "always"}, {"status.displayCommentPrefix": "true"},
+           {"status.short": "true", "status.branch": "true"}, {"status.relativePaths": "false"}]
 
 
-def git(*args, cwd, check=False):
-    p = subprocess.run(["git"] + list(args), cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    if check and p.returncode:
-        raise AssertionError("git %s: %s" % (args, p.stderr.decode()))
-    return p.stdout
+def _env(home, config=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "XDG_"))}
+    env.update(HOME=str(home), LANG="C", LC_ALL="C", TZ="UTC", TERM="dumb",
+               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="A U Thor",
+               GIT_AUTHOR_EMAIL="author@example.com", GIT_COMMITTER_NAME="C O Mitter",
+               GIT_COMMITTER_EMAIL="committer@example.com",
+               PATH=os.path.join(SRC, "bin") + os.pathsep + os.environ.get("PATH", ""))
+    if os.environ.get("GIT_FSWATCH_PYTHON"):
+        env["GIT_FSWATCH_PYTHON"] = os.environ["GIT_FSWATCH_PYTHON"]
+    config = config or {}
+    env["GIT_CONFIG_COUNT"] = str(len(config))
+    for i, (k, v) in enumerate(sorted(config.items())):
+        env["GIT_CONFIG_KEY_%d" % i] = k
+        env["GIT_CONFIG_VALUE_%d" % i] = v
+    return env
 
 
 class World:
     def __init__(self, top, rng):
         self.top = top
-        self.btop = os.fsencode(top)
         self.rng = rng
         self.log = []
+        self.answered = 0
+        self.env = _env(os.path.dirname(top))
 
-    def p(self, rel):
-        return self.btop + b"/" + rel
+    def git(self, *args, check=False):
+        return subprocess.run(["git"] + list(args), cwd=self.top, env=self.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              check=check).returncode
 
-    def files(self):
-        out = []
-        for root, dirs, files in os.walk(self.btop):
-            if b".git" in dirs:
-                dirs.remove(b".git")
-            rel = os.path.relpath(root, self.btop)
-            for f in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
-                out.append(f if rel == b"." else rel + b"/" + f)
-        return sorted(out)
+    def path(self, name):
+        return os.path.join(self.top, name)
 
-    def dirs(self):
-        out = []
-        for root, dirs, _ in os.walk(self.btop):
-            if b".git" in dirs:
-                dirs.remove(b".git")
-            rel = os.path.relpath(root, self.btop)
-            if rel != b".":
-                out.append(rel)
-        return sorted(out)
+    def write(self, name, data):
+        p = self.path(name)
+        if os.path.isdir(p) and not os.path.islink(p):
+            shutil.rmtree(p)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        if os.path.lexists(p) and not os.path.isfile(p):
+            os.unlink(p)
+        with open(p, "w") as f:
+            f.write(data)
 
-    def newpath(self):
+    def step(self):
         r = self.rng
         name = r.choice(NAMES)
-        if r.random() < 0.005:
-            name = b"x\xff"          # not UTF-8: the engine declines
-        if r.random() < 0.6:
-            return r.choice(DIRS) + b"/" + name
-        return name
-
-    def write(self, rel, data):
-        path = self.p(rel)
-        d = os.path.dirname(path)
+        op = r.choice(["write", "write", "write", "same-size", "delete", "chmod", "symlink",
+                       "mvdir", "ignore", "add", "add-all", "rm-cached", "commit", "commit",
+                       "branch", "stash", "merge", "mv", "add-N", "reset"])
+        self.log.append((op, name))
+        p = self.path(name)
         try:
-            os.makedirs(d, exist_ok=True)
-            if os.path.islink(path) or os.path.isdir(path):
-                self.remove(rel)
-            with open(path, "wb") as f:
-                f.write(data)
-        except (NotADirectoryError, FileExistsError, IsADirectoryError):
+            if op == "write":
+                self.write(name, "%s %d\n" % (name, r.randrange(1000)) * r.randrange(1, 4))
+            elif op == "same-size" and os.path.isfile(p):
+                with open(p, "r+") as f:
+                    data = f.read()
+                    f.seek(0)
+                    f.write(data[::-1] if len(data) > 1 else "Q")
+            elif op == "delete" and os.path.lexists(p):
+                if os.path.isdir(p) and not os.path.islink(p):
+                    shutil.rmtree(p)
+                else:
+                    os.unlink(p)
+            elif op == "chmod" and os.path.isfile(p) and not os.path.islink(p):
+                os.chmod(p, os.stat(p).st_mode ^ 0o111)
+            elif op == "symlink":
+                if os.path.lexists(p) and not (os.path.isdir(p) and not os.path.islink(p)):
+                    os.unlink(p)
+                if not os.path.lexists(p):
+                    os.makedirs(os.path.dirname(p), exist_ok=True)
+                    os.symlink(r.choice(["a", "nowhere", "../a"]), p)
+            elif op == "mvdir":
+                src = r.choice(["sub", "other", "sub/deep"])
+                dst = r.choice(["moved", "sub2", "other/in"])
+                if os.path.isdir(self.path(src)) and not os.path.lexists(self.path(dst)) \
+                        and not dst.startswith(src + "/"):
+                    os.makedirs(os.path.dirname(self.path(dst)) or self.top, exist_ok=True)
+                    os.rename(self.path(src), self.path(dst))
+            elif op == "ignore":
+                self.write(r.choice([".gitignore", "sub/.gitignore"]),
+                           "\n".join(r.sample(["*.o", "z", "other/", "deep", "!d.o", "x*"],
+                                              r.randrange(0, 3))) + "\n")
+            elif op == "add":
+                self.git("add", "--", name)
+            elif op == "add-all":
+                self.git("add", "-A")
+            elif op == "rm-cached":
+                self.git("rm", "-q", "-r", "--cached", "--", name)
+            elif op == "commit":
+                self.git("add", "-A")
+                self.git("commit", "-q", "-m", "c%d" % len(self.log))
+            elif op == "branch":
+                b = r.choice(["main", "topic", "side"])
+                if self.git("checkout", "-q", b) != 0:
+                    self.git("checkout", "-q", "-b", b)
+            elif op == "stash":
+                self.git("stash", "-q") if r.random() < 0.7 else self.git("stash", "pop", "-q")
+            elif op == "merge":
+                if os.path.exists(os.path.join(self.top, ".git", "MERGE_HEAD")):
+                    self.git("merge", "--abort")
+                else:
+                    self.git("merge", "-q", "--no-edit", r.choice(["main", "topic", "side"]))
+            elif op == "mv":
+                self.git("mv", "-k", name, r.choice(NAMES) + "-moved")
+            elif op == "add-N":
+                self.git("add", "-N", "--", name)
+            elif op == "reset":
+                self.git("reset", "-q", "--", name)
+        except OSError:
             pass
 
-    def remove(self, rel):
-        path = self.p(rel)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        elif os.path.lexists(path):
-            os.unlink(path)
 
-    def op(self, worktree_only=False):
-        r = self.rng
-        files = self.files()
-        choice = r.randrange(14 if worktree_only else 24)
-        f = r.choice(files) if files else None
-        top = self.top
-        self.log.append((choice, f))
-        if choice <= 3 or f is None:
-            self.write(self.newpath(), b"%d\n" % r.randrange(1000) * r.randrange(1, 4))
-        elif choice == 4:
-            try:
-                with open(self.p(f), "ab") as fh:
-                    fh.write(b"more\n")
-            except OSError:
-                pass
-        elif choice == 5:
-            # same size, same second: a racily clean entry for git
-            try:
-                size = os.path.getsize(self.p(f))
-                with open(self.p(f), "r+b") as fh:
-                    fh.write(bytes(r.choice(b"xyz") for _ in range(size)))
-            except OSError:
-                pass
-        elif choice == 6:
-            self.remove(f)
-        elif choice == 7:
-            try:
-                os.makedirs(self.p(r.choice(DIRS)), exist_ok=True)
-            except OSError:
-                pass
-        elif choice == 8:
-            dirs = self.dirs()
-            if dirs:
-                src = r.choice(dirs)
-                dst = r.choice(DIRS + [b"moved", b"d1/moved"])
-                try:
-                    os.rename(self.p(src), self.p(dst))
-                except OSError:
-                    pass
-        elif choice == 9:
-            dirs = self.dirs()
-            if dirs:
-                self.remove(r.choice(dirs))
-        elif choice == 10:
-            try:
-                mode = os.lstat(self.p(f)).st_mode
-                if not os.path.islink(self.p(f)):
-                    os.chmod(self.p(f), mode ^ 0o111)
-            except OSError:
-                pass
-        elif choice == 11:
-            target = r.choice([b"a", b"nowhere", b"d1", b"../x"])
-            self.remove(f)
-            try:
-                os.symlink(target, self.p(f))
-            except OSError:
-                pass
-        elif choice == 12:
-            self.remove(f)
-            try:
-                os.makedirs(self.p(f))
-                with open(self.p(f) + b"/inner", "wb") as fh:
-                    fh.write(b"inner\n")
-            except OSError:
-                pass
-        elif choice == 13:
-            where = r.choice([b"", b"d1/", b"d2/"])
-            pats = r.sample(IGNORES, r.randrange(0, 4))
-            self.write(where + b".gitignore", b"".join(x + b"\n" for x in pats))
-        elif choice in (14, 15):
-            git("add", "--", f, cwd=top)
-        elif choice == 16:
-            git("add", "-A", cwd=top)
-        elif choice == 17:
-            git("rm", "-q", "--cached", "--", f, cwd=top)
-        elif choice == 18:
-            # intent-to-add; rarely, since a deleted file beside one makes
-            # the engine decline (git pairs them as a worktree rename)
-            git("add", "-N" if r.random() < 0.3 else "-v", "--", f, cwd=top)
-        elif choice == 19:
-            git("commit", "-q", "-m", "c", "-a" if r.random() < 0.5 else "-q", cwd=top)
-        elif choice == 20:
-            branch = r.choice(["main", "b1", "b2"])
-            if r.random() < 0.3:
-                git("branch", "-q", "-f", branch, cwd=top)
-            else:
-                git("checkout", "-q", branch, cwd=top)
-        elif choice == 21:
-            if r.random() < 0.5:
-                git("merge", "-q", "--no-edit", r.choice(["b1", "b2", "main"]), cwd=top)
-            else:
-                git("reset", "-q", "--merge", cwd=top)
-        elif choice == 22:
-            if r.random() < 0.5:
-                git("update-index", "--assume-unchanged", "--", f, cwd=top)
-            else:
-                git("update-index", "--no-assume-unchanged", "--", f, cwd=top)
-        elif choice == 23:
-            if r.random() < 0.2:
-                git("init", "-q", r.choice(DIRS).decode(), cwd=top)
-            else:
-                git("mv", "-k", "--", f, r.choice(NAMES), cwd=top)
+def _compare_end_to_end(world, args, config):
+    env = _env(os.path.dirname(world.top), config)
+    git = subprocess.run(["git", "status"] + args, cwd=world.top, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    trace = os.path.join(os.path.dirname(world.top), "trace")
+    if os.path.exists(trace):
+        os.unlink(trace)
+    env["GIT_FSWATCH_TRACE"] = trace
+    ours = subprocess.run(["git", "fswatch-status"] + args, cwd=world.top, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(trace) as f:
+        world.answered += "answered without git status" in f.read()
+    return (git.returncode, git.stdout, git.stderr), (ours.returncode, ours.stdout, ours.stderr)
 
 
-def compare(top, mode, use_helper, seen):
-    untracked, ignored = mode
-    repo = gitdir.discover(top)
-    req = engine.Request(untracked=untracked, ignored=ignored, use_helper=use_helper)
-    try:
-        st = engine.compute(repo, req)
-    except Unsupported as e:
-        seen["unsupported"] += 1
-        why = seen.setdefault("why", {})
-        why[str(e)] = why.get(str(e), 0) + 1
-        return None
-    seen["compared"] += 1
-    seen[engine.last_path] = seen.get(engine.last_path, 0) + 1
-    actual = porcelain_v2(st)
-    # --no-optional-locks: the oracle must not refresh the index behind the
-    # engine's back (that would discard the status cache every time)
-    expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z",
-                 "-u" + untracked, "--ignored=" + ignored, cwd=top)
-    if actual != expect:
-        return expect, actual
-    return None
-
-
-def test_random_against_git_status(tmp_path, monkeypatch, capsys):
-    seed = int(os.environ.get("GIT_FSWATCH_TEST_SEED") or random.randrange(1 << 30))
-    with capsys.disabled():
-        sys.stderr.write("\nstatus random test: GIT_FSWATCH_TEST_SEED=%d\n" % seed)
-    rng = random.Random(seed)
+def _compare_oracle(world, args, config, monkeypatch):
+    from git_fswatch.status.model import Unsupported
+    env = _env(os.path.dirname(world.top), config)
+    git = subprocess.run(["git", "status"] + args, cwd=world.top, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     for k in list(os.environ):
-        if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_TEST"):
+        if k.startswith("GIT_"):
             monkeypatch.delenv(k)
-    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    monkeypatch.setenv("PATH", os.path.join(src, "bin") + os.pathsep + os.environ["PATH"])
-    monkeypatch.setenv("PYTHONPATH", src)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for k, v in (("GIT_AUTHOR_NAME", "A"), ("GIT_AUTHOR_EMAIL", "a@x"),
-                 ("GIT_COMMITTER_NAME", "C"), ("GIT_COMMITTER_EMAIL", "c@x")):
+    for k, v in env.items():
         monkeypatch.setenv(k, v)
-    top = str(tmp_path / "repo")
-    git("init", "-q", "-b", "main", top, cwd=str(tmp_path), check=True)
-    git("config", "core.fswatchHelper", "notify --timeout=120", cwd=top, check=True)
+    monkeypatch.chdir(world.top)
+
+    def compute(repo, req):
+        extra = ["--no-renames"] if not req.renames else []
+        st = oracle.status_from_git(world.top, req.untracked, req.ignored, extra)
+        return st
     try:
-        run(top, rng, seed, capsys)
-    finally:
-        subprocess.run([sys.executable, "-m", "git_fswatch.cli.notify", "exit"], cwd=top,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ours = cli.render(gitdir.discover(), args, compute)
+    except (Unsupported, cli.FallBack):
+        return None
+    return git.stdout, ours
 
 
-def run(top, rng, seed, capsys):
+def test_random_bursts(tmp_path, monkeypatch):
+    seed = int(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SEED") or time.time())
+    budget = float(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SECONDS") or 12)
+    rng = random.Random(seed)
+    top = str(tmp_path / "repo")
+    subprocess.run(["git", "init", "-q", "-b", "main", top], check=True, env=_env(tmp_path))
     world = World(top, rng)
-    for _ in range(10):
-        world.op()
-    git("add", "-A", cwd=top)
-    git("commit", "-q", "-m", "base", cwd=top)
-    git("branch", "b1", cwd=top)
-    git("branch", "b2", cwd=top)
-    seen = {"compared": 0, "unsupported": 0}
-    deadline = time.monotonic() + SECONDS
-    bursts = 0
-
-    def check(mode, use_helper):
-        diff = compare(top, mode, use_helper, seen)
-        if diff:
-            expect, actual = diff
-            pytest.fail("seed %d, burst %d, (untracked, ignored) %s, helper %s: differs\n"
-                        "git status:\n%s\nengine:\n%s\nlast ops: %r" % (
-                            seed, bursts, mode, use_helper,
-                            expect.replace(b"\0", b"\n").decode("utf-8", "replace"),
-                            actual.replace(b"\0", b"\n").decode("utf-8", "replace"),
-                            world.log[-10:]))
-
+    world.write("a", "a\n")
+    world.git("add", "a")
+    world.git("commit", "-q", "-m", "first")
+    deadline = time.monotonic() + budget
+    compared = own = 0
     while time.monotonic() < deadline:
         for _ in range(rng.randrange(1, 8)):
-            world.op()
-        bursts += 1
-        for mode in [("normal", "no")] + rng.sample(MODES, 3):
-            check(mode, False)
-        # the helper's run: mostly one mode, so that the cache serves
-        mode = ("normal", "no") if rng.random() < 0.7 else rng.choice(MODES)
-        check(mode, True)
-        for _ in range(rng.randrange(0, 4)):
-            world.op(worktree_only=True)
-        check(mode, True)
-        check(mode, True)
-    with capsys.disabled():
-        sys.stderr.write("status random test: %d bursts, %d comparisons (%d full scans,"
-                         " %d from the cache), %d unsupported %r\n"
-                         % (bursts, seen["compared"], seen.get("full", 0),
-                            seen.get("cache", 0), seen["unsupported"],
-                            sorted(seen.get("why", {}).items())))
-    total = seen["compared"] + seen["unsupported"]
-    assert seen["compared"] > 0.5 * total
-    assert seen.get("cache", 0) > 0.1 * total, "the status cache never served"
+            world.step()
+        args, config = rng.choice(ARGS), rng.choice(CONFIGS)
+        got = _compare_oracle(world, args, config, monkeypatch)
+        if got is not None:
+            own += 1
+            assert got[0] == got[1], "seed %d, args %r, config %r, after %r\ngit:  %r\nours: %r" % (
+                seed, args, config, world.log, got[0], got[1])
+        args, config = rng.choice(ARGS), rng.choice(CONFIGS)
+        expect, actual = _compare_end_to_end(world, args, config)
+        assert expect == actual, "seed %d, args %r, config %r, after %r\ngit:  %r\nours: %r" % (
+            seed, args, config, world.log, expect, actual)
+        compared += 1
+    print("random status: seed %d, %d end-to-end comparisons (%d answered without git),"
+          " %d through the oracle, %d operations"
+          % (seed, compared, world.answered, own, len(world.log)))
+    assert compared > 0
