@@ -399,15 +399,12 @@ def main(argv=None, compute=None):
         fall_back_to_git(argv, str(e))
     except ImportError as e:
         fall_back_to_git(argv, "cannot import: %s" % e)
+    except Exception as e:  # a bug of ours must not cost the user an answer
+        fall_back_to_git(argv, "internal error: %s: %s" % (type(e).__name__, e))
     trace("status: answered without git status (%d bytes)", len(data))
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Like git killed by SIGPIPE: quietly, with no traceback.
-        try:
-            sys.stdout = None
-        except Exception:
-            pass
-        return 141
+    # Like git, die quietly by SIGPIPE when the reader goes away.
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
     return 0
