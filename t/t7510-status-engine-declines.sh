@@ -1,0 +1,122 @@
+#!/bin/sh
+
+test_description='the status engine declines what it cannot compute exactly
+
+Content filters and end-of-line conversion, submodules, a split index, a
+sparse checkout, core.fileMode=false: the engine raises Unsupported, the
+command runs the real git status, and the output is git'"'"'s.  Things it
+reads through git itself (git -c, core.excludesFile, info/exclude) it must
+honour.'
+
+. ./test-lib.sh
+. "$TEST_DIRECTORY/lib-status.sh"
+
+test_expect_success 'setup' '
+	git init -q -b main repo &&
+	(
+		cd repo &&
+		printf "a\\r\\nb\\r\\n" >crlf &&
+		echo plain >plain &&
+		mkdir dir && echo x >dir/x &&
+		git add . &&
+		git commit -q -m base
+	)
+'
+
+test_expect_success 'answered by the engine to begin with' '
+	cd repo &&
+	same_as_git --porcelain=v2 -z
+'
+
+test_expect_success 'core.autocrlf: declined' '
+	cd repo &&
+	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" config --unset core.autocrlf" &&
+	git config core.autocrlf true &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "core.autocrlf"
+'
+
+test_expect_success 'git -c core.autocrlf=input: declined too' '
+	cd repo &&
+	rm -f "$TRASH_DIRECTORY/trace" &&
+	git -c core.autocrlf=input status --porcelain >"$TRASH_DIRECTORY/expect" &&
+	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
+	git -c core.autocrlf=input fswatch-status --porcelain >"$TRASH_DIRECTORY/actual" &&
+	test_cmp "$TRASH_DIRECTORY/expect" "$TRASH_DIRECTORY/actual" &&
+	status_fell_back "core.autocrlf"
+'
+
+test_expect_success 'a .gitattributes with eol or filter: declined' '
+	cd repo &&
+	test_when_finished "rm -f \"\$TRASH_DIRECTORY/repo/dir/.gitattributes\"" &&
+	echo "*.txt eol=crlf" >dir/.gitattributes &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "attributes"
+'
+
+test_expect_success 'core.fileMode=false: declined' '
+	cd repo &&
+	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" config --unset core.fileMode && chmod -x \"\$TRASH_DIRECTORY/repo/plain\"" &&
+	git config core.fileMode false &&
+	chmod +x plain &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "core.fileMode"
+'
+
+test_expect_success 'a split index: declined' '
+	cd repo &&
+	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" update-index --no-split-index" &&
+	git update-index --split-index &&
+	echo change >>plain &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "link" &&
+	git checkout -q plain
+'
+
+test_expect_success 'a sparse checkout: declined' '
+	cd repo &&
+	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" sparse-checkout disable" &&
+	git sparse-checkout set --no-cone "/*" "!dir/" &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "sparse"
+'
+
+test_expect_success 'a submodule: declined' '
+	cd repo &&
+	git init -q sub &&
+	git -C sub commit -q --allow-empty -m sub &&
+	git add sub &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "submodule" &&
+	git rm -q --cached -f sub && rm -rf sub
+'
+
+test_expect_success 'info/exclude and core.excludesFile are honoured, and a change to them seen' '
+	cd repo &&
+	echo junk >junk.tmp && echo junk >junk.bak &&
+	same_as_git --porcelain=v2 -z &&
+	echo "*.tmp" >>.git/info/exclude &&
+	same_as_git --porcelain=v2 -z --ignored &&
+	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^! junk.tmp$" &&
+	echo "*.bak" >"$TRASH_DIRECTORY/global-ignore" &&
+	git config core.excludesFile "$TRASH_DIRECTORY/global-ignore" &&
+	same_as_git --porcelain=v2 -z --ignored &&
+	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^! junk.bak$"
+'
+
+test_expect_success INOTIFY 'with the helper, a changed info/exclude discards the status cache' '
+	cd repo &&
+	git config core.fswatchHelper "notify --timeout=60" &&
+	test_atexit "cd \"$TRASH_DIRECTORY/repo\" && git fswatch-notify exit" &&
+	GIT_FSWATCH_TEST_SPAWN_WAIT=30 && export GIT_FSWATCH_TEST_SPAWN_WAIT &&
+	same_as_git --porcelain=v2 -z &&
+	same_as_git --porcelain=v2 -z &&
+	grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	echo "*.bak" >>.git/info/exclude &&
+	echo "!*.tmp" >>.git/info/exclude &&
+	same_as_git --porcelain=v2 -z &&
+	grep "full scan: the cache was made under another exclude" "$TRASH_DIRECTORY/trace" &&
+	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^? junk.tmp$"
+'
+
+test_done
