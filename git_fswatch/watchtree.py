@@ -161,21 +161,22 @@ class WatchTree:
         if not events:
             return
         overflow = False
-        for ev in events:
-            self._events += 1
-            if ev.mask & IN_Q_OVERFLOW:
-                overflow = True
-                continue
-            try:
+        try:
+            for ev in events:
+                self._events += 1
+                if ev.mask & IN_Q_OVERFLOW:
+                    overflow = True
+                    continue
                 self._event(ev)
-            except WatchLimit as e:
-                self._fail("watch-limit", str(e))
-                return
-        # A MOVED_FROM still unpaired after a whole further read: moved out.
-        for node in self._pending_old.values():
-            self._moved_out(node)
-        self._pending_old, self._pending = self._pending, {}
-        self._settle()
+            # A MOVED_FROM still unpaired after a whole further read: moved out.
+            for node in self._pending_old.values():
+                self._moved_out(node)
+            self._pending_old, self._pending = self._pending, {}
+            self._settle()
+        except WatchLimit as e:
+            # Continuity is lost: no token can be answered exactly any more.
+            self._fail("watch-limit", str(e))
+            return
         if overflow:
             self._overflow()
 
