@@ -104,6 +104,22 @@ test_expect_success 'info/exclude and core.excludesFile are honoured, and a chan
 	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^! junk.bak$"
 '
 
+test_expect_success 'a core.excludesFile libgit2 cannot see (GIT_CONFIG_GLOBAL): declined' '
+	cd repo &&
+	echo "*.glob" >"$TRASH_DIRECTORY/ignore-glob" &&
+	printf "[core]\n\texcludesFile = %s\n" "$TRASH_DIRECTORY/ignore-glob" \
+		>"$TRASH_DIRECTORY/global-config" &&
+	echo x >file.glob &&
+	git config --unset core.excludesFile &&
+	(
+		GIT_CONFIG_GLOBAL="$TRASH_DIRECTORY/global-config" &&
+		export GIT_CONFIG_GLOBAL &&
+		status_is_git_status --porcelain=v2 -z &&
+		status_fell_back "core.excludesFile"
+	) &&
+	rm file.glob
+'
+
 test_expect_success INOTIFY 'with the helper, a changed info/exclude discards the status cache' '
 	cd repo &&
 	git config core.fswatchHelper "notify --timeout=60" &&

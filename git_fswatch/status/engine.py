@@ -155,19 +155,32 @@ class Ignore:
     has none to ask, and the import costs more than the rest of it.
     """
 
-    def __init__(self, worktree):
+    def __init__(self, worktree, excludes_file=None):
         self.worktree = worktree
+        self.excludes_file = excludes_file   # core.excludesFile as git sees it
         self.repo = None
         self.calls = 0
+
+    def _open(self):
+        import pygit2
+        try:
+            repo = pygit2.Repository(self.worktree)
+        except pygit2.GitError as e:
+            raise Unsupported("libgit2 cannot open the repository: %s" % e)
+        # libgit2 reads configuration files only: `git -c`, GIT_CONFIG_GLOBAL
+        # and the like could give git another core.excludesFile
+        try:
+            mine = repo.config["core.excludesfile"]
+        except KeyError:
+            mine = None
+        if mine != self.excludes_file:
+            raise Unsupported("libgit2 sees another core.excludesFile than git")
+        return repo
 
     def __call__(self, path, is_dir):
         self.calls += 1
         if self.repo is None:
-            import pygit2
-            try:
-                self.repo = pygit2.Repository(self.worktree)
-            except pygit2.GitError as e:
-                raise Unsupported("libgit2 cannot open the repository: %s" % e)
+            self.repo = self._open()
         try:
             p = path.decode("utf-8")
         except UnicodeDecodeError:
@@ -338,7 +351,8 @@ def compute(repo, req):
         answer = api.changed_since(repo, old.token if old else None)
 
     global last_path
-    ignore = Ignore(repo.worktree)
+    ignore = Ignore(repo.worktree, cfg["core.excludesfile"]
+                    if "core.excludesfile" in cfg else None)
     for attempt in range(3):
         data, st = ix.read_bytes(index_path)
         key = cache_key(repo, cfg, ix.identity_of(data, st), head, req)
