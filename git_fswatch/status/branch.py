@@ -94,7 +94,13 @@ def read_branch(pyrepo, git_dir, config, ahead_behind=True):
         b.head = target[len("refs/heads/"):]
         ref = pyrepo.references.get(target)
         if ref is None:
-            return b   # unborn: "(initial)"
+            # Unborn ("(initial)"): an upstream, if configured, counts as
+            # gone, whether or not its ref exists.
+            up = tracking_ref(config, b.head)
+            if up is not None:
+                b.upstream = short_name(pyrepo, git_dir, up)
+                b.upstream_gone = True
+            return b
         oid = _peel_commit(pyrepo, ref)
     else:
         oid = head.peel(pygit2.Commit).id

@@ -25,13 +25,6 @@ def _branch_line(status, out, palette):
     name = b.head.encode("utf-8", "surrogateescape")
     if b.oid is None:
         line += head(b"No commits yet on ")
-        line += _paint(palette, "localBranch", name)
-        if b.upstream:
-            # An unborn branch with an upstream is rare; git prints it
-            # differently enough that we let it speak for itself.
-            from git_fswatch.status.model import Unsupported
-            raise Unsupported("short branch header of an unborn branch with an upstream")
-        return line
     line += _paint(palette, "localBranch", name)
     if not b.upstream:
         return line

@@ -43,6 +43,19 @@ SCENARIOS = {
         echo '*.o' >.gitignore && echo o >x.o && echo o >dir/sub/y.o &&
         mkdir ign-dir && echo o >ign-dir/z.o
     """,
+    "unborn-ita": """
+        echo a >a && git add -N a && echo b >b && git add b && rm b
+    """,
+    "unborn-upstream": """
+        git init -q -b main ../up-REPO && (cd ../up-REPO && echo a >a && git add a &&
+            git commit -q -m a) &&
+        git remote add origin ../up-REPO && git fetch -q origin &&
+        git config branch.main.remote origin && git config branch.main.merge refs/heads/main
+    """,
+    "staged-typechange": """
+        echo a >a && echo b >b && echo c >c && git add . && git commit -q -m a &&
+        rm a && ln -s b a && git add a && rm c && ln -s b c && chmod +x b
+    """,
     "clean": """
         echo a >a && git add a && git commit -q -m a
     """,
@@ -242,7 +255,7 @@ def test_every_format(repos, monkeypatch, scenario):
 @pytest.mark.parametrize("scenario", ["changes", "upstream", "merge-conflicts",
                                       "unborn-files", "stashes", "detached-from",
                                       "gone", "behind", "diverged", "detached-tag",
-                                      "behind-detached-remote"])
+                                      "behind-detached-remote", "unborn-upstream"])
 def test_config(repos, monkeypatch, scenario):
     home, made = repos
     failures = []
