@@ -143,6 +143,17 @@ test_expect_success 'untracked: files, directories, ignored, nested repositories
 	engine_same -uno
 '
 
+test_expect_success 'a .git that is no repository does not make one' '
+	cd repo &&
+	mkdir -p fake1 fake2 fake3 real2 &&
+	: >fake1/.git && echo "gitdir: /nonexistent" >fake2/.git && mkdir fake3/.git &&
+	echo "gitdir: ../nested/.git" >real2/.git &&
+	echo x >fake1/f && echo x >fake2/f && echo x >fake3/f && echo x >real2/f &&
+	engine_same &&
+	engine_same -uall &&
+	rm -rf fake1 fake2 fake3 real2
+'
+
 test_expect_success INOTIFY 'with the notify helper: the cache serves and stays right' '
 	cd repo &&
 	git config core.fswatchHelper "notify --timeout=60" &&

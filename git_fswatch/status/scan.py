@@ -57,6 +57,13 @@ def hash_path(abspath, mode):
         return None
 
 
+def is_git_dir(path):
+    """Does *path* look like a git directory, as git's is_git_directory()
+    decides it: objects/ and refs/ directories and a HEAD file or symlink."""
+    return (os.path.isdir(path + b"/objects") and os.path.isdir(path + b"/refs")
+            and os.path.lexists(path + b"/HEAD"))
+
+
 def _join(d, name):
     return d + b"/" + name if d else name
 
@@ -455,7 +462,26 @@ class Scanner:
 
     # -- untracked directories ------------------------------------------
     def _is_repo(self, path):
-        return os.path.lexists(self._abs(path) + b"/.git")
+        """Is *path* the worktree of another repository (git shows it as
+        one untracked "dir/" and never looks inside)?"""
+        dotgit = self._abs(path) + b"/.git"
+        try:
+            st = os.lstat(dotgit)
+        except OSError:
+            return False
+        if stat.S_ISDIR(st.st_mode):
+            return is_git_dir(dotgit)
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        try:
+            with open(dotgit, "rb") as f:
+                line = f.read(4096).split(b"\n", 1)[0].rstrip(b"\r")
+        except OSError:
+            return False
+        if not line.startswith(b"gitdir: "):
+            return False
+        target = os.path.join(self._abs(path), line[len(b"gitdir: "):])
+        return is_git_dir(target)
 
     def _untracked_dir(self, path, out, out_ignored):
         if self.is_ignored(path, True):
