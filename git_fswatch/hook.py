@@ -1,0 +1,178 @@
+"""git's core.fsmonitor hook, answered by the helper's daemon.
+
+    git config core.fsmonitor "git fswatch-notify hook"
+
+git runs the hook for every command that refreshes the index, with the
+protocol version and its last token as arguments (githooks(5),
+"fsmonitor-watchman"):
+
+- version 2: we print the new token and a NUL, then each changed path
+  relative to the top of the worktree followed by a NUL; a directory ends
+  with '/', meaning it and everything below it.  A single "/" says that
+  anything may have changed.  The first token git ever sends is a
+  timestamp, not one of ours: that answers "/".
+- version 1: git's token is a timestamp in nanoseconds; we keep no clock
+  of changes, so the answer is always "/" (correct, but no faster).
+
+Whatever is in doubt (unknown token, overflow, a daemon just started, a
+sync timeout) answers "/".  When the daemon cannot be reached at all the
+hook exits non-zero, and git then checks everything by itself.
+
+git starts this for every command, so its cost is the product's latency:
+it imports the socket layer and nothing else (no pygit2, no subprocess),
+and finds the git dir from its working directory, which git sets to the
+top of the worktree.  enable/disable, run by hand, may be slower.
+"""
+
+import os
+import sys
+
+from git_fswatch.trace import trace
+
+PRIVATE = "fswatch"
+# Our tokens are "<hex instance>:<decimal seq>"; anything else is git's.
+EVERYTHING = b"/\0"
+
+
+class _Repo:
+    """What client.ask needs of a gitdir.Repo, found without running git."""
+    __slots__ = ("worktree", "git_dir")
+
+    def __init__(self, worktree, git_dir):
+        self.worktree = worktree
+        self.git_dir = git_dir
+
+
+def find_repo():
+    """The worktree (cwd, where git runs the hook) and its git dir."""
+    worktree = os.getcwd()
+    env = os.environ.get("GIT_DIR")
+    if env:
+        return _Repo(os.environ.get("GIT_WORK_TREE") or worktree,
+                     os.path.realpath(env))
+    dotgit = os.path.join(worktree, ".git")
+    if os.path.isdir(dotgit):
+        return _Repo(worktree, os.path.realpath(dotgit))
+    try:
+        with open(dotgit, "rb") as f:
+            line = f.read(4096).split(b"\n", 1)[0]
+    except OSError:
+        line = b""
+    if line.startswith(b"gitdir: "):
+        target = os.fsdecode(line[len(b"gitdir: "):].strip())
+        return _Repo(worktree, os.path.realpath(os.path.join(worktree, target)))
+    # Not at the top of a plain worktree: ask git (slow, but right).
+    from git_fswatch import gitdir
+    repo = gitdir.discover()
+    return _Repo(repo.worktree, repo.git_dir)
+
+
+def _is_ours(token):
+    instance, sep, seq = token.rpartition(":")
+    return bool(sep and instance and seq.isdigit())
+
+
+def answer_v2(token, timeout=None):
+    """The bytes the hook prints for version 2; raises Unavailable-like errors."""
+    from git_fswatch import client, ipc
+    repo = find_repo()
+    private = os.path.join(repo.git_dir, PRIVATE)
+    records = [("version", 1), ("action", "get")]
+    if _is_ours(token):
+        records.append(("token", token))
+    try:
+        msg = client.ask(repo, private, records, spawn=True, timeout=timeout)
+    except client.Starting:
+        # No token of the daemon's yet: git keeps this one, which the next
+        # query will find unknown, and "/" is the truth meanwhile.
+        trace("hook: the helper is starting: everything")
+        return b"starting:0\0" + EVERYTHING
+    except (client.Unreachable, ipc.NoDaemon) as e:
+        raise HookError(str(e))
+    error = msg.get("error")
+    if error is not None:
+        raise HookError(error.decode("utf-8", "replace"))
+    new = msg.get("token")
+    if msg.get("version") != b"1" or not new:
+        raise HookError("the helper's answer has no token")
+    everything = msg.get("everything")
+    if everything is not None:
+        trace("hook: everything (%s)", everything.decode("ascii", "replace"))
+        return new + b"\0" + EVERYTHING
+    paths = msg.getall("path")
+    trace("hook: %d path(s)", len(paths))
+    return new + b"\0" + b"".join(p + b"\0" for p in paths)
+
+
+class HookError(Exception):
+    pass
+
+
+def main(timeout, args):
+    from git_fswatch.cli.usage import Usage
+    usage = Usage(["git fswatch-notify [--timeout=<seconds>] hook <version> <token>"])
+    if len(args) != 2:
+        usage.error("'hook' takes a version and a token")
+    version, token = args
+    if version == "1":
+        trace("hook: protocol version 1: everything")
+        out = EVERYTHING
+    elif version == "2":
+        try:
+            out = answer_v2(token, timeout)
+        except (HookError, OSError) as e:
+            sys.stderr.write("error: fswatch hook: %s\n" % e)
+            return 1
+    else:
+        sys.stderr.write("error: fswatch hook: unsupported protocol version '%s'\n"
+                         % version)
+        return 1
+    stdout = sys.stdout.buffer
+    stdout.write(out)
+    stdout.flush()
+    return 0
+
+
+# ---- enable / disable ----------------------------------------------------------
+
+HOOK_COMMAND = "git fswatch-notify hook"
+SETTINGS = (
+    ("core.fsmonitor", HOOK_COMMAND),
+    ("core.fsmonitorHookVersion", "2"),
+    ("core.untrackedCache", "true"),
+)
+
+
+def _git_config(*args):
+    import subprocess
+    return subprocess.run(("git", "config", "--local") + args,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def configure(action, args):
+    """`enable`: helper, hook and untracked cache on; `disable`: all off."""
+    from git_fswatch.cli.usage import Usage, die
+    usage = Usage(["git fswatch-notify (enable | disable)"])
+    if args:
+        usage.error("'%s' takes no arguments" % action)
+    from git_fswatch import gitdir
+    try:
+        gitdir.discover()
+    except gitdir.NotARepository as e:
+        die(str(e))
+    if action == "enable":
+        current = _git_config("--get", "core.fswatchHelper").stdout.strip()
+        todo = list(SETTINGS)
+        if not current:
+            todo.insert(0, ("core.fswatchHelper", "notify"))
+        for key, value in todo:
+            proc = _git_config(key, value)
+            if proc.returncode:
+                die("cannot set %s: %s" % (key, proc.stderr.decode().strip()))
+        return 0
+    for key in ("core.fswatchHelper",) + tuple(k for k, _ in SETTINGS):
+        proc = _git_config("--unset-all", key)
+        if proc.returncode not in (0, 5):     # 5: it was not set
+            die("cannot unset %s: %s" % (key, proc.stderr.decode().strip()))
+    from git_fswatch.cli import notify
+    return notify.cmd_exit(None, [])
