@@ -47,8 +47,12 @@ formats="
 	|--no-ahead-behind -sb|--ahead-behind|--ignored|--ignored -s
 	|--ignored=matching --porcelain|--ignored=no"
 
-# run_all <prefix>: one test per format.
+# With the helper, the formats that differ most.
+helper_formats="|-s|-sb|--porcelain|--porcelain=v2 --branch|-z|-uno|-uall|--no-renames"
+
+# run_all <prefix> [<formats>]: one test per format.
 run_all () {
+	test -z "$2" || formats=$2
 	save_IFS=$IFS
 	IFS="|"
 	for args in $formats
@@ -79,7 +83,7 @@ test_expect_success INOTIFY 'setup: the inotify helper' '
 
 if test_have_prereq INOTIFY
 then
-	run_all "helper"
+	run_all "helper" "$helper_formats"
 fi
 
 test_done

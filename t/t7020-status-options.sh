@@ -92,7 +92,7 @@ for config in "status.short=true" "status.short=false" "status.branch=true" \
 do
 	test_expect_success "git -c $config is our own answer" "
 		cd repo &&
-		for args in '' -sb '--porcelain=v2 -b --show-stash'
+		for args in '' -sb
 		do
 			git -c '$config' status \$args >../expect.out &&
 			rm -f \"\$TRASH_DIRECTORY/trace\" &&

@@ -28,9 +28,9 @@ line" && echo q >"a/b/q\"uote" && echo b >"a/b/back\\slash" &&
 	git add "a/b/tab	here" "a/b/q\"uote" && echo x >>"a/b/tab	here"
 '
 
-for dir in . a a/b a/b/c a/d e
+for dir in . a/b a/b/c e
 do
-	for args in "" "-s" "--porcelain" "--porcelain=v2" "-s -z" "--porcelain=v2 -z" "-uall -s"
+	for args in "" "-s" "--porcelain" "--porcelain=v2 -uall" "-s -z"
 	do
 		test_expect_success "in $dir: '$args'" "
 			cd repo &&
@@ -46,7 +46,7 @@ do
 	do
 		test_expect_success "in $dir with $config" "
 			cd repo/$dir &&
-			for args in '' -s --porcelain=v2 '-s -uall'
+			for args in '' '-s -uall'
 			do
 				git -c $config status \$args >\"\$TRASH_DIRECTORY/expect.out\" &&
 				rm -f \"\$TRASH_DIRECTORY/trace\" &&
