@@ -164,39 +164,23 @@ def parse_args(argv):
 
 # -- configuration ----------------------------------------------------------
 def read_config():
-    """All of git's configuration as git sees it (files, includes, `git -c`):
-    a dict of canonical key -> list of values (None for a bare key).  The
-    keys given on the command line (`git -c`, GIT_CONFIG_COUNT) are listed
-    under the extra key COMMAND_KEYS."""
+    """All of git's configuration as git sees it (files, includes, `git -c`,
+    GIT_CONFIG_COUNT): a dict of canonical key -> list of values (None for a
+    bare key).  libgit2's config would miss `git -c`."""
     import subprocess
-    proc = subprocess.run(["git", "config", "-z", "--list", "--show-scope"],
+    proc = subprocess.run(["git", "config", "-z", "--list"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if proc.returncode != 0:
         raise FallBack("git config --list failed")
     config = {}
-    command = set()
-    items = proc.stdout.split(b"\0")
-    for scope, item in zip(items[0::2], items[1::2]):
+    for item in proc.stdout.split(b"\0"):
+        if not item:
+            continue
         key, nl, value = item.partition(b"\n")
         key = key.decode("utf-8", "surrogateescape")
         config.setdefault(key, []).append(
             value.decode("utf-8", "surrogateescape") if nl else None)
-        if scope == b"command":
-            command.add(key)
-    config[COMMAND_KEYS] = sorted(command)
     return config
-
-
-COMMAND_KEYS = "\0command"
-
-# Settings from `git -c` that only change how the answer is printed (which
-# this module reads itself); any other one may change what the engine
-# computes, and the engine reads config through libgit2, which does not see
-# `git -c`: then git status answers.
-OUTPUT_ONLY_PREFIXES = ("status.", "color.", "advice.", "column.", "user.", "author.",
-                        "committer.", "alias.", "pager.", "i18n.", "init.")
-OUTPUT_ONLY_KEYS = ("core.quotepath", "diff.renames", "core.abbrev", "core.pager",
-                    "core.editor")
 
 
 def config_bool(config, key, default):
@@ -224,9 +208,6 @@ def _last(config, key):
 
 def check_environment(config):
     """FallBack for settings that change the output in ways we do not copy."""
-    for key in config.get(COMMAND_KEYS, ()):
-        if not key.startswith(OUTPUT_ONLY_PREFIXES) and key not in OUTPUT_ONLY_KEYS:
-            raise FallBack("git -c %s: the engine would not see it" % key)
     for key in ("status.renamelimit", "diff.renamelimit", "pager.status"):
         if key in config:
             raise FallBack("%s is set" % key)
