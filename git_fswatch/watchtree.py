@@ -349,12 +349,19 @@ class WatchTree:
                 self._unwatchable += 1
                 trace("cannot watch %r: %s", rel, e)
             return None
+        if wd in (self._cookie_wd, self._gitdir_wd):
+            return None         # reached through a path that moved on: not ours
         self._mark(parent, name)
         node = self._wds.get(wd)
         if node is not None:
             if node.parent is not parent or node.name != name:
                 # Known under another name: it moved here and we have not
                 # read that event yet.
+                if self._is_below(parent, node):
+                    # Our picture is too old to hang it there (a loop);
+                    # the events still to come will put it right.
+                    self._rescan.add(parent)
+                    return None
                 self._detach(node)
                 self._attach(node, parent, name)
             return node
@@ -414,6 +421,14 @@ class WatchTree:
                 self._drop(node.subdirs.pop(name))
         return subdirs
 
+    @staticmethod
+    def _is_below(node, ancestor):
+        while node is not None:
+            if node is ancestor:
+                return True
+            node = node.parent
+        return False
+
     def _in_tree(self, node):
         while node.parent is not None:
             node = node.parent
@@ -445,7 +460,7 @@ class WatchTree:
             return
         if wd != node.wd:
             # Another directory stands at that path now; ours moved on.
-            if wd not in self._wds:
+            if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
                 self._ino.rm_watch(wd)
             self._rescan.add(node)
             return
