@@ -15,14 +15,14 @@ Connection errors are sorted into kinds, as git's credential-cache does:
 ENOENT and ECONNREFUSED mean "no daemon" (NoDaemon); anything else is an
 IpcError; a reset connection while reading is an ordinary end.
 
-No import here is heavier than the socket module: the git hook uses it.
+The client side uses the C module _socket directly: the git hook runs this
+for every git command, and importing socket.py (selectors, enum ...) costs
+it more than the whole exchange with the daemon.
 """
 
-import fcntl
+import _socket
 import os
 import select
-import socket
-import struct
 import time
 
 from git_fswatch import protocol
@@ -65,10 +65,20 @@ def open_dir(path):
 
 def peer_uid(sock):
     """The uid of the process at the other end of a unix socket."""
+    import socket
+    import struct
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
                             struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
     return uid
+
+
+def _check_private_fd(dirfd, path):
+    """Refuse a private directory that is not ours alone (see gitdir)."""
+    st = os.fstat(dirfd)
+    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise IpcError("'%s' is not private (owner uid %d, mode %o); refusing it"
+                       % (path, st.st_uid, st.st_mode & 0o7777))
 
 
 def connect(private, timeout):
@@ -79,14 +89,18 @@ def connect(private, timeout):
         raise NoDaemon("no private directory")
     except OSError as e:
         raise IpcError("cannot open '%s': %s" % (private, e.strerror))
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM | _socket.SOCK_CLOEXEC)
     try:
+        _check_private_fd(dirfd, private)
         sock.settimeout(timeout)
         sock.connect(_Address(private, dirfd).path)
     except (FileNotFoundError, ConnectionRefusedError) as e:
         sock.close()
         raise NoDaemon(e.strerror)
-    except socket.timeout:
+    except IpcError:
+        sock.close()
+        raise
+    except _socket.timeout:
         sock.close()
         raise IpcError("timed out connecting to the helper")
     except OSError as e:
@@ -108,7 +122,7 @@ def request(private, records, timeout, max_size=None):
     try:
         try:
             sock.sendall(protocol.encode(records))
-            sock.shutdown(socket.SHUT_WR)
+            sock.shutdown(_socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass  # it closed early; what it said (an error?) is still readable
         parser = protocol.Parser(max_size)
@@ -122,7 +136,7 @@ def request(private, records, timeout, max_size=None):
                 data = sock.recv(1 << 16)
             except ConnectionResetError:
                 data = b""
-            except socket.timeout:
+            except _socket.timeout:
                 raise IpcError("timed out waiting for the helper's answer")
             if not data:
                 break
@@ -144,6 +158,8 @@ class Listener:
     """The daemon's side: lock, stale-socket replacement, bind, cleanup."""
 
     def __init__(self, private):
+        import fcntl
+        import socket
         self.private = private
         self.dirfd = open_dir(private)
         self.lockfd = None
