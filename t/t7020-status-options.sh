@@ -130,7 +130,8 @@ test_expect_success 'config in the repository file is honoured too' '
 '
 
 for config in "status.submoduleSummary=1" "column.ui=always" "status.renameLimit=5" \
-	"diff.renameLimit=5" "status.showUntrackedFiles=bogus" "pager.status=true"
+	"diff.renameLimit=5" "status.showUntrackedFiles=bogus" "pager.status=true" \
+	"status.showUntrackedFiles=No" "status.showUntrackedFiles" "status.short=maybe"
 do
 	test_expect_success "git -c $config falls back" "
 		cd repo &&

@@ -277,10 +277,10 @@ def settle(args, config):
         show_stash = config_bool(config, "status.showstash", False)
     untracked = args.untracked
     if untracked is None:
-        v = _last(config, "status.showuntrackedfiles")
-        untracked = "normal" if v is None else v.strip().lower()
-        if untracked not in UNTRACKED_MODES:
-            raise FallBack("status.showUntrackedFiles=%s" % v)
+        values = config.get("status.showuntrackedfiles")
+        untracked = values[-1] if values else "normal"
+        if untracked not in UNTRACKED_MODES:  # git is case-sensitive here
+            raise FallBack("status.showUntrackedFiles=%s" % untracked)
     renames, copies = renames_from_config(config)
     if args.renames is not None:
         renames = args.renames
