@@ -100,7 +100,7 @@ def watch_limit_message(limit=None):
     if limit is None:
         limit = _sysctl("max_user_watches")
     return ("inotify watch limit reached (fs.inotify.max_user_watches=%s);"
-            " raise it with: sysctl fs.inotify.max_user_watches=524288"
+            " raise it with: sysctl fs.inotify.max_user_watches=1048576"
             " (add it to /etc/sysctl.conf to keep it)" % limit)
 
 
