@@ -148,8 +148,34 @@ class WatchTree:
             self._ino = inotify_os.Inotify()
         self._gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
         self._cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
+        self._identity = self._identify()
         self._crawl_all()
         self.journal.mark_ready()
+
+    def _identify(self):
+        out = []
+        for path in (self.worktree, self.git_dir):
+            st = os.stat(path)
+            out.append((st.st_dev, st.st_ino))
+        return out
+
+    def check(self):
+        """Set (and return) ``gone`` if the worktree's or the git dir's path
+        no longer leads to the directory we watch.
+
+        Events say when the directories themselves are moved or deleted, but
+        nothing tells us when a directory above them is renamed; a daemon
+        calls this now and then (it costs two stat calls).
+        """
+        if self.gone is None:
+            try:
+                same = self._identify() == self._identity
+            except OSError:
+                same = False
+            if not same:
+                self._set_gone("'%s' or its git dir is no longer where it was"
+                               % os.fsdecode(self.worktree))
+        return self.gone
 
     def close(self):
         if self._ino is not None:

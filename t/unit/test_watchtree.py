@@ -795,3 +795,24 @@ def test_overflow_then_worktree_gone(fx):
     why = _drain_until_gone(fx)
     assert fx.tree.stats["overflows"] == 1
     assert "again after an overflow" in why or "worktree" in why
+
+
+def test_check_notices_a_parent_renamed(tmp_path):
+    os.mkdir(str(tmp_path / "parent"))
+    fx = Fixture(tmp_path / "parent")
+    fx.start()
+    assert fx.tree.check() is None
+    os.rename(str(tmp_path / "parent"), str(tmp_path / "renamed"))
+    fx.tree.process()
+    assert fx.tree.gone is None         # no event says so ...
+    assert "no longer where it was" in fx.tree.check()   # ... but check() does
+    fx.tree.close()
+
+
+def test_check_notices_a_new_directory_in_place(tmp_path):
+    fx = Fixture(tmp_path)
+    fx.start()
+    os.rename(fx.wt, fx.wt + ".old")
+    os.makedirs(fx.cookie_dir)          # a new worktree and git dir there
+    assert fx.tree.check()
+    fx.tree.close()
