@@ -135,3 +135,7 @@ def changed_since(repo, token):
         return query(repo, token)
     except Unavailable as e:
         return Changes(None, True, [], "unavailable: %s" % e)
+    except Exception as e:                # a bug must not make a status wrong
+        from git_fswatch.trace import trace
+        trace("api: unexpected %s: %s", type(e).__name__, e)
+        return Changes(None, True, [], "unavailable: internal error: %s" % e)

@@ -212,6 +212,29 @@ test_expect_success 'a second foreground daemon leaves the first alone' '
 	git -C w fswatch-notify exit
 '
 
+test_expect_success 'a linked worktree gets a daemon of its own' '
+	git -C w worktree add -q ../linked &&
+	test_atexit "git -C linked fswatch-notify exit" &&
+	git -C w fswatch-notify start &&
+	git -C linked fswatch-notify start &&
+	test -S w/.git/worktrees/linked/fswatch/notify.sock &&
+	test -S w/.git/fswatch/notify.sock &&
+	test "$(notify_pid w)" != "$(notify_pid linked)" &&
+	git -C linked fswatch-notify get </dev/null >out &&
+	token=$(get_token out) &&
+	echo in-linked >linked/new &&
+	echo in-main >w/new-main &&
+	printf "token=%s\\0" "$token" >in &&
+	git -C linked fswatch-notify get <in >out &&
+	records out >actual &&
+	printf "%s\n" version=1 "token=$(get_token out)" path=new "" >expect &&
+	test_cmp expect actual &&
+	git -C linked fswatch-notify exit &&
+	test -S w/.git/fswatch/notify.sock &&
+	rm w/new-main &&
+	git -C w fswatch-notify exit
+'
+
 test_expect_success 'GIT_FSWATCH_TRACE shows what the daemon does' '
 	GIT_FSWATCH_TRACE="$(pwd)/trace" git -C w fswatch-notify start &&
 	git -C w fswatch-notify get </dev/null >out &&

@@ -196,6 +196,20 @@ test_expect_success 'the daemon gone, the hook restarts it and status stays righ
 	test "$(notify_pid w)" != "$pid"
 '
 
+test_expect_success 'the hook serves a linked worktree from its own daemon' '
+	git -C w worktree add -q -b lw ../lw &&
+	test_atexit "git -C lw fswatch-notify exit" &&
+	(cd lw && git status >/dev/null) &&
+	test -S w/.git/worktrees/lw/fswatch/notify.sock &&
+	echo lw-change >>lw/a-renamed &&
+	mkdir lw/lw-dir && echo f >lw/lw-dir/f &&
+	GIT_TRACE_FSMONITOR="$(pwd)/trace" git -C lw status --short >with &&
+	git -C lw -c core.fsmonitor=false --no-optional-locks status --short >without &&
+	test_cmp without with &&
+	test -s with &&
+	grep "fsmonitor_refresh_callback .a-renamed." trace
+'
+
 test_expect_success 'disable removes it all and stops the daemon' '
 	git -C w fswatch-notify disable &&
 	test_expect_code 1 git -C w config core.fsmonitor &&
