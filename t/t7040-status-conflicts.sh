@@ -4,9 +4,9 @@ test_description='git fswatch-status: conflicts and operations in progress
 
 Merge conflicts of every kind (both modified, both added, both deleted,
 added by us or them, deleted by us or them), a merge with every conflict
-resolved, conflicts outside a merge (stash pop); then a rebase, am,
-cherry-pick, revert and bisect in progress, which the long format leaves to
-git status and the other formats print themselves.'
+resolved, conflicts outside a merge (stash pop), a cherry-pick, revert and
+bisect in progress; then a rebase, am and a sequence of picks, which the long
+format leaves to git status and the other formats print themselves.'
 
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-status.sh
@@ -89,11 +89,20 @@ test_expect_success 'a rebase in progress: the long format is git'"'"'s' '
 	git rebase --abort
 '
 
-test_expect_success 'a cherry-pick in progress' '
+test_expect_success 'a cherry-pick in progress, conflicted then resolved' '
 	cd repo &&
 	git checkout -q main &&
 	test_must_fail git cherry-pick topic >/dev/null 2>&1 &&
-	status_is_git_status && status_fell_back cherry-pick &&
+	formats &&
+	echo resolved >keep && git add keep && formats &&
+	git cherry-pick --abort
+'
+
+test_expect_success 'a sequence of cherry-picks is git'"'"'s to print' '
+	cd repo &&
+	git checkout -q main &&
+	test_must_fail git cherry-pick topic~1 topic >/dev/null 2>&1 &&
+	status_is_git_status && status_fell_back sequencer &&
 	same_as_git -s &&
 	git cherry-pick --abort
 '
@@ -102,8 +111,7 @@ test_expect_success 'a revert in progress' '
 	cd repo &&
 	git checkout -q topic && echo t2 >keep && git commit -q -a -m topic2 &&
 	test_must_fail git revert --no-edit HEAD~1 >/dev/null 2>&1 &&
-	status_is_git_status && status_fell_back revert &&
-	same_as_git -s &&
+	formats &&
 	git revert --abort
 '
 
@@ -121,8 +129,8 @@ test_expect_success 'a bisect in progress' '
 	cd repo &&
 	git bisect start main main~2 >/dev/null &&
 	test_when_finished "git -C repo bisect reset >/dev/null 2>&1" &&
-	status_is_git_status && status_fell_back bisect &&
-	same_as_git --porcelain=v2 -b
+	formats &&
+	git checkout -q main~1 && echo x >bisect-new && same_as_git
 '
 
 test_done

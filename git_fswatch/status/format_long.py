@@ -151,7 +151,7 @@ def format_long(status, out, state):
         w.ln(b"No commits yet")
         w.ln()
 
-    from_commit = not state.in_merge
+    from_commit = state.from_commit
     staged = [c for c in status.changes if c.x != "."]
     changed = [c for c in status.changes if c.y != "."]
     unmerged = sorted(status.unmerged, key=lambda u: u.path)

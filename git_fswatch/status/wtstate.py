@@ -1,9 +1,9 @@
 """What the worktree is in the middle of, as the long format tells it.
 
-A merge is reproduced ("You have unmerged paths." / "All conflicts fixed but
-you are still merging.").  A rebase, am, cherry-pick, revert, bisect or a
-sparse checkout changes the long format in ways we do not reproduce: they
-raise Unsupported, and the real git status speaks.  A detached HEAD is named
+A merge, a single cherry-pick or revert and a bisect are reproduced.  A
+rebase, am, a sequence of picks (the sequencer directory) or a sparse
+checkout change the long format in ways we do not reproduce: they raise
+Unsupported, and the real git status speaks.  A detached HEAD is named
 as git names it: the target of the last "checkout: moving from A to B" in
 HEAD's reflog, "at" while HEAD is still there, "from" once it moved on.
 """
@@ -20,24 +20,60 @@ CHECKOUT = b"checkout: moving from "
 
 @dataclass
 class State:
-    in_merge: bool = False
+    operation: Optional[str] = None     # "merge", "cherry-pick" or "revert"
+    commit: Optional[bytes] = None      # the commit picked or reverted, abbreviated
+    bisecting: bool = False
+    bisect_from: Optional[bytes] = None  # the branch (or commit) bisect started from
     detached_name: Optional[bytes] = None
     detached_at: bool = False
 
+    @property
+    def in_merge(self):
+        return self.operation == "merge"
+
+    @property
+    def from_commit(self):
+        """False while a merge or cherry-pick is being concluded: git then
+        leaves out the "to unstage" hints."""
+        return self.operation not in ("merge", "cherry-pick")
+
     def lines(self, status, hints):
-        """The in-progress block (ending with its blank line), or []."""
-        if not self.in_merge:
-            return []
-        if status.unmerged:
-            lines = [b"You have unmerged paths."]
+        """The in-progress blocks, each ending with its blank line, or []."""
+        lines = []
+        conflicts = bool(status.unmerged)
+        if self.operation == "merge":
+            if conflicts:
+                lines.append(b"You have unmerged paths.")
+                if hints:
+                    lines += [b'  (fix conflicts and run "git commit")',
+                              b'  (use "git merge --abort" to abort the merge)']
+            else:
+                lines.append(b"All conflicts fixed but you are still merging.")
+                if hints:
+                    lines.append(b'  (use "git commit" to conclude merge)')
+            lines.append(b"")
+        elif self.operation in ("cherry-pick", "revert"):
+            op = self.operation.encode()
+            verb = b"cherry-picking" if op == b"cherry-pick" else b"reverting"
+            lines.append(b"You are currently %s commit %s." % (verb, self.commit))
             if hints:
-                lines += [b'  (fix conflicts and run "git commit")',
-                          b'  (use "git merge --abort" to abort the merge)']
-        else:
-            lines = [b"All conflicts fixed but you are still merging."]
+                if conflicts:
+                    lines.append(b'  (fix conflicts and run "git %s --continue")' % op)
+                else:
+                    lines.append(b'  (all conflicts fixed: run "git %s --continue")' % op)
+                lines += [b'  (use "git %s --skip" to skip this patch)' % op,
+                          b'  (use "git %s --abort" to cancel the %s operation)' % (op, op)]
+            lines.append(b"")
+        if self.bisecting:
+            if self.bisect_from:
+                lines.append(b"You are currently bisecting, started from branch '%s'."
+                             % self.bisect_from)
+            else:
+                lines.append(b"You are currently bisecting.")
             if hints:
-                lines.append(b'  (use "git commit" to conclude merge)')
-        return lines + [b""]
+                lines.append(b'  (use "git bisect reset" to get back to the original branch)')
+            lines.append(b"")
+        return lines
 
 
 def _exists(git_dir, name):
@@ -45,15 +81,40 @@ def _exists(git_dir, name):
 
 
 def in_progress(git_dir, config):
-    """Raise Unsupported for the states we leave to git; True in a merge."""
+    """The operation in progress ("merge", "cherry-pick", "revert" or None);
+    Unsupported for those we leave to git."""
     for name, what in (("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
-                       ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert"),
-                       ("BISECT_LOG", "a bisect"), ("sequencer", "a sequencer operation")):
+                       ("sequencer", "a sequencer operation")):
         if _exists(git_dir, name):
             raise Unsupported("%s is in progress" % what)
-    if (config.get("core.sparsecheckout") or [""])[-1].lower() in ("true", "yes", "on", "1"):
+    sparse = (config.get("core.sparsecheckout") or ["false"])[-1]
+    if sparse is None or sparse.strip().lower() not in ("false", "no", "off", "0", ""):
         raise Unsupported("sparse checkout")
-    return _exists(git_dir, "MERGE_HEAD")
+    found = [op for name, op in (("MERGE_HEAD", "merge"), ("CHERRY_PICK_HEAD", "cherry-pick"),
+                                 ("REVERT_HEAD", "revert")) if _exists(git_dir, name)]
+    if len(found) > 1:
+        raise Unsupported("more than one operation in progress: %s" % ", ".join(found))
+    return found[0] if found else None
+
+
+def bisect_start(git_dir):
+    """(bisecting, what BISECT_START names), as git words it."""
+    if not _exists(git_dir, "BISECT_LOG"):
+        return False, None
+    try:
+        with open(os.path.join(git_dir, "BISECT_START"), "rb") as f:
+            start = f.read().rstrip(b"\n")
+    except FileNotFoundError:
+        return True, None
+    if not start or start == b"detached HEAD":
+        return True, None
+    if start.startswith(b"refs/heads/"):
+        return True, start[len(b"refs/heads/"):]
+    if start.startswith(b"refs/"):
+        return True, start
+    if len(start) == 40 and all(c in b"0123456789abcdef" for c in start):
+        return True, _abbrev(start.decode())
+    return True, start
 
 
 def last_checkout(git_dir):
@@ -140,7 +201,12 @@ def detached_name(pyrepo, git_dir, head_oid):
 
 def read_state(pyrepo, git_dir, config, branch):
     """The State for the long format (branch: the model.Branch already read)."""
-    st = State(in_merge=in_progress(git_dir, config))
+    st = State(operation=in_progress(git_dir, config))
+    if st.operation == "cherry-pick":
+        st.commit = _abbrev("CHERRY_PICK_HEAD")
+    elif st.operation == "revert":
+        st.commit = _abbrev("REVERT_HEAD")
+    st.bisecting, st.bisect_from = bisect_start(git_dir)
     if branch.head is None and branch.oid is not None:
         st.detached_name, st.detached_at = detached_name(pyrepo, git_dir, branch.oid)
     return st

@@ -152,6 +152,31 @@ SCENARIOS = {
         echo stashed >f && git stash -q && echo other >f && git commit -q -a -m other &&
         { git stash pop >/dev/null 2>&1 || true; }
     """,
+    "cherry-pick": """
+        echo a >f && git add f && git commit -q -m base && git checkout -q -b t &&
+        echo t >f && git commit -q -a -m t && git checkout -q main &&
+        echo m >f && git commit -q -a -m m && { git cherry-pick t >/dev/null 2>&1 || true; }
+    """,
+    "cherry-pick-resolved": """
+        echo a >f && git add f && git commit -q -m base && git checkout -q -b t &&
+        echo t >f && git commit -q -a -m t && git checkout -q main &&
+        echo m >f && git commit -q -a -m m && { git cherry-pick t >/dev/null 2>&1 || true; } &&
+        echo r >f && git add f && echo u >u
+    """,
+    "revert": """
+        echo a >f && git add f && git commit -q -m base && echo b >f && git commit -q -a -m b &&
+        echo c >f && git commit -q -a -m c &&
+        { git revert --no-edit HEAD~1 >/dev/null 2>&1 || true; }
+    """,
+    "bisect": """
+        echo a >f && git add f && git commit -q -m base && echo b >f && git commit -q -a -m b &&
+        echo c >f && git commit -q -a -m c && git bisect start HEAD HEAD~2 >/dev/null
+    """,
+    "bisect-detached": """
+        echo a >f && git add f && git commit -q -m base && echo b >f && git commit -q -a -m b &&
+        echo c >f && git commit -q -a -m c && git checkout -q --detach &&
+        git bisect start HEAD HEAD~2 >/dev/null && echo x >x
+    """,
     "stashes": """
         echo a >a && git add a && git commit -q -m a &&
         echo b >>a && git stash -q && echo c >>a && git stash -q && echo d >u
@@ -255,7 +280,8 @@ def test_every_format(repos, monkeypatch, scenario):
 @pytest.mark.parametrize("scenario", ["changes", "upstream", "merge-conflicts",
                                       "unborn-files", "stashes", "detached-from",
                                       "gone", "behind", "diverged", "detached-tag",
-                                      "behind-detached-remote", "unborn-upstream"])
+                                      "behind-detached-remote", "unborn-upstream",
+                                      "cherry-pick", "revert", "bisect"])
 def test_config(repos, monkeypatch, scenario):
     home, made = repos
     failures = []
