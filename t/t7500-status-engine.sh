@@ -183,4 +183,34 @@ test_expect_success INOTIFY 'with the helper: a rewritten index discards the cac
 	grep "from the cache" "$TRASH_DIRECTORY/trace"
 '
 
+for version in 4 3 2
+do
+	test_expect_success INOTIFY "with the helper: an index of version $version" "
+		cd repo &&
+		git update-index --index-version $version &&
+		same_as_git --porcelain=v2 -z &&
+		echo v$version >>dir/sub2/b && echo v$version >v$version &&
+		same_as_git --porcelain=v2 -z &&
+		grep 'from the cache' \"\$TRASH_DIRECTORY/trace\" &&
+		echo v$version >>moved/deep/er/file &&
+		same_as_git --porcelain=v2 -z -uall &&
+		same_as_git --porcelain=v2 -z -uall &&
+		grep 'from the cache' \"\$TRASH_DIRECTORY/trace\"
+	"
+done
+
+test_expect_success INOTIFY 'with the helper: a daemon killed with SIGKILL costs a full scan, not a wrong answer' '
+	cd repo &&
+	same_as_git --porcelain=v2 -z &&
+	pid=$(git fswatch-notify status | sed -n "s/^pid: //p") &&
+	test -n "$pid" &&
+	kill -9 $pid &&
+	echo after-kill >>dir/a && echo after-kill >after-kill &&
+	same_as_git --porcelain=v2 -z &&
+	! grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	same_as_git --porcelain=v2 -z &&
+	echo again >>after-kill && rm v4 &&
+	same_as_git --porcelain=v2 -z
+'
+
 test_done

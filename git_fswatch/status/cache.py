@@ -15,7 +15,8 @@ Layout after the header line: NUL-ended records.  "k<name>=<value>" key
 records, then per directory "d<dir>", followed by its "c<y><octal mode>:<path>"
 (a tracked file that differs), "u<path>" (untracked) and "i<path>" (ignored)
 records, then "e".  Between the keys and the directories, optionally, "M" and
-"m<start>:<end>:<count>:<dir>" records: the index map (see Cache).
+"m<start>:<end>:<count>:<len(dir)>:<len(prev)>:<dir><prev><last>" records:
+the index map (see Cache).
 (the end).
 """
 
@@ -24,7 +25,7 @@ import tempfile
 
 from git_fswatch import gitdir
 
-MAGIC = b"git-fswatch status cache 3\n"
+MAGIC = b"git-fswatch status cache 4\n"
 FILE_NAME = "status.cache"
 
 
@@ -32,8 +33,9 @@ class Cache:
     def __init__(self, key, token, dirs, index_map=None):
         self.key = key          # {str: str}
         self.token = token      # the helper's token when the scan began
-        # {dir: (start, end, count)}: where in the index file (of the identity
-        # in key) the entries below each tracked directory lie, or None
+        # {dir: (start, end, count, prev, last)}: where in the index file (of
+        # the identity in key) the entries below each tracked directory lie,
+        # or None; see scan.index_map()
         self.index_map = index_map
         self.dirs = dirs        # {dir: ({path: (y, mode)}, [untracked], [ignored])}
 
@@ -50,8 +52,9 @@ def encode(cache):
     rec(b"ktoken=%s\0" % cache.token.encode())
     if cache.index_map is not None:
         rec(b"M\0")
-        for d, (start, end, count) in sorted(cache.index_map.items()):
-            rec(b"m%d:%d:%d:%s\0" % (start, end, count, d))
+        for d, (start, end, count, prev, last) in sorted(cache.index_map.items()):
+            rec(b"m%d:%d:%d:%d:%d:%s%s%s\0" % (start, end, count, len(d), len(prev),
+                                                d, prev, last))
     for d in sorted(cache.dirs):
         changes, untracked, ignored = cache.dirs[d]
         if not changes and not untracked and not ignored:
@@ -90,8 +93,10 @@ def decode(data):
         elif t == b"M" and current is None:
             index_map = {}
         elif t == b"m" and current is None and index_map is not None:
-            start, end, count, d = r[1:].split(b":", 3)
-            index_map[d] = (int(start), int(end), int(count))
+            start, end, count, dlen, plen, rest = r[1:].split(b":", 5)
+            dlen, plen = int(dlen), int(plen)
+            index_map[rest[:dlen]] = (int(start), int(end), int(count),
+                                      rest[dlen:dlen + plen], rest[dlen + plen:])
         elif t == b"k" and current is None:
             k, _, v = r[1:].partition(b"=")
             key[k.decode()] = v.decode("utf-8", "surrogateescape")

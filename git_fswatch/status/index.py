@@ -162,10 +162,9 @@ def _parse(data, hash_size):
     return version, entries, data[end:].hex(), names, offsets, entries_end
 
 
-def entry_at(data, pos, version):
-    """The entry at byte *pos* of a version 2 or 3 index, and the next pos."""
-    if version not in (2, 3):
-        raise Unsupported("random access to an index of version %d" % version)
+def entry_at(data, pos, version, prev=b""):
+    """The entry at byte *pos*, and the next entry's position.  A version 4
+    index compresses each path against the one before: *prev* is that."""
     try:
         mode, oid, flags = _MODE_OID_FLAGS.unpack_from(data, pos)
         start = pos
@@ -176,16 +175,24 @@ def entry_at(data, pos, version):
             if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
                 raise Unsupported("unknown extended index flags")
             flags |= ext << 16
-        namelen = flags & NAME_MASK
-        if namelen < NAME_MASK:
-            nul = pos + namelen
-        else:
+        if version == 4:
+            strip, pos = _varint(data, pos)
             nul = data.index(b"\0", pos)
-        path = data[pos:nul]
+            if strip > len(prev):
+                raise Unsupported("bad path compression in the index")
+            path = prev[:len(prev) - strip] + data[pos:nul]
+            nxt = nul + 1
+        else:
+            namelen = flags & NAME_MASK
+            if namelen < NAME_MASK:
+                nul = pos + namelen
+            else:
+                nul = data.index(b"\0", pos)
+            path = data[pos:nul]
+            nxt = start + ((nul - start + 8) & ~7)
     except (struct.error, ValueError, IndexError):
         raise Unsupported("damaged index")
-    return ((path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]),
-            start + ((nul - start + 8) & ~7))
+    return (path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]), nxt
 
 
 def read_bytes(path):

@@ -251,26 +251,31 @@ class MapTree(Tree):
     def _files(self, d):
         if d not in self.map:
             return None
-        start, end, _ = self.map[d]
+        start, end, _, prev, _ = self.map[d]
         skip = len(d) + 1 if d else 0
         out = {}
         pos = start
         while pos < end:
-            e, nxt = ix.entry_at(self.data, pos, self.version)
+            e, nxt = ix.entry_at(self.data, pos, self.version, prev)
             rest = e[0][skip:]
             sub, slash, _ = rest.partition(b"/")
             if slash:
-                pos = self.map[_join(d, sub)][1]
+                # jump over the subdirectory; its last path is the "previous"
+                # path a version 4 index compresses the next one against
+                _, pos, _, _, prev = self.map[_join(d, sub)]
             else:
                 out[rest] = e
                 pos = nxt
+                prev = e[0]
         return out
 
 
 def index_map(idx, tree):
-    """{dir: (start, end, count)} for every tracked directory, or None when
-    the index cannot be read from the middle (version 4) or has conflicts."""
-    if idx.version not in (2, 3) or tree.unmerged or not idx.entries:
+    """{dir: (start, end, count, prev, last)} for every tracked directory:
+    the byte range of the entries below it, how many, the path before the
+    first (a version 4 index compresses against it) and the last path.
+    None when the index has conflicts or no entries."""
+    if tree.unmerged or not idx.entries:
         return None
     paths = [e[0] for e in idx.entries]
     offsets = idx.offsets
@@ -284,7 +289,8 @@ def index_map(idx, tree):
             lo, hi = 0, n
         if lo >= hi:
             return None
-        out[d] = (offsets[lo], offsets[hi] if hi < n else idx.entries_end, hi - lo)
+        out[d] = (offsets[lo], offsets[hi] if hi < n else idx.entries_end, hi - lo,
+                  paths[lo - 1] if lo else b"", paths[hi - 1])
     return out
 
 

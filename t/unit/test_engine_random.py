@@ -225,7 +225,9 @@ class World:
             else:
                 git("reset", "-q", "--merge", cwd=top)
         elif choice == 22:
-            if r.random() < 0.5:
+            if r.random() < 0.3:
+                git("update-index", "--index-version", r.choice("234"), cwd=top)
+            elif r.random() < 0.5:
                 git("update-index", "--assume-unchanged", "--", f, cwd=top)
             else:
                 git("update-index", "--no-assume-unchanged", "--", f, cwd=top)
