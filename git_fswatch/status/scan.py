@@ -47,12 +47,26 @@ def hash_blob(data):
 
 def hash_path(abspath, mode):
     """The blob id (20 bytes) of the file or symlink at *abspath*, or None
-    if it vanished."""
+    if it vanished.  Files are hashed in chunks: a large one is never held
+    in memory whole."""
     try:
         if mode == 0o120000:
             return hash_blob(os.readlink(abspath))
         with open(abspath, "rb") as f:
-            return hash_blob(f.read())
+            size = os.fstat(f.fileno()).st_size
+            h = hashlib.sha1(b"blob %d\0" % size)
+            done = 0
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                done += len(chunk)
+                h.update(chunk)
+            if done != size:
+                # the file changed while we read it: say so by a hash that
+                # cannot match (the helper reports the change next time)
+                return b"\0" * 20
+            return h.digest()
     except (FileNotFoundError, NotADirectoryError):
         return None
 
