@@ -180,6 +180,17 @@ class Inotify:
             self._wds.add(wd)
         return wd
 
+    def add_watch_fd(self, fd, mask=DIR_MASK):
+        """Watch the directory open as *fd*; return its wd.
+
+        Through /proc/self/fd, so the watch is on exactly the inode that fd
+        holds, whatever its path has become; a caller that opens, watches,
+        then lists through the fd cannot watch one directory and list
+        another.  Needs /proc: without it this raises OSError (ENOENT) and
+        the daemon declines to run.
+        """
+        return self.add_watch(b"/proc/self/fd/%d" % fd, mask & ~IN_DONT_FOLLOW)
+
     def _rm(self, wd):
         try:
             self._ino.rm_watch(wd)

@@ -46,6 +46,8 @@ StatInfo = namedtuple("StatInfo", "kind mode size mtime_ns ctime_ns ino")
 
 _KINDS = {_stat.S_IFREG: "f", _stat.S_IFDIR: "d", _stat.S_IFLNK: "l"}
 
+_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
 _NAMESPACE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
 _SELF_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT
 
@@ -340,10 +342,15 @@ class WatchTree:
         self._pending_old = {}
         self._dirty = set()
         self._rescan = set()
-        wd = self._ino.add_watch(self.worktree, DIR_MASK)
-        self._root = _Dir(b"", b"", None, wd)
-        self._wds[wd] = self._root
-        self._scan_from(self._root)
+        fd = os.open(self.worktree, _O_DIR)
+        try:
+            wd = self._ino.add_watch_fd(fd, DIR_MASK)
+            self._root = _Dir(b"", b"", None, wd)
+            self._wds[wd] = self._root
+            subdirs = self._list(self._root, fd)
+        finally:
+            os.close(fd)
+        self._scan_below([(self._root, subdirs or ())])
         for wd in old_wds - set(self._wds):
             self._ino.rm_watch(wd)
         self._crawls += 1
@@ -352,31 +359,60 @@ class WatchTree:
 
     def _add_tree(self, parent, name):
         """Watch parent/name (a directory) and everything below it."""
-        node = self._watch(parent, name)
+        node, subdirs = self._watch(parent, name)
         if node is not None:
-            self._scan_from(node)
+            self._scan_below([(node, subdirs)])
+
+    def _scan_below(self, stack):
+        """Watch and list, depth first, the subdirectories of the listed
+        (node, subdirectory names) in *stack*."""
+        while stack:
+            node, subdirs = stack.pop()
+            for name in subdirs:
+                child, below = self._watch(node, name)
+                if child is not None:
+                    stack.append((child, below))
 
     def _watch(self, parent, name):
-        """Add the watch for parent/name; return its node, or None.
+        """Watch parent/name, then list it; return (node, subdirectory names).
 
-        The parent's stat data for it is read again later: anything done in
-        it between the parent's listing and this watch changed its mtime
-        without an event we could see.
+        (None, ()) if it is not a directory we can watch.  The watch and the
+        listing are of one and the same directory, the one we opened
+        (without following a symlink), even if the path is renamed or
+        replaced meanwhile.  The parent's stat data for it is read again
+        later: whatever was done in it before this watch changed its mtime
+        without an event.
         """
         rel = parent.child_rel(name)
         try:
-            wd = self._ino.add_watch(self._abs(rel), DIR_MASK)
+            fd = os.open(self._abs(rel), _O_DIR | os.O_NOFOLLOW)
         except OSError as e:
-            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+            if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
                 # Gone or replaced, or a directory above it moved on since
                 # the event: list the parent again once events settle.
                 self._rescan.add(parent)
             else:
                 self._unwatchable += 1
                 trace("cannot watch %r: %s", rel, e)
-            return None
+            return None, ()
+        try:
+            try:
+                wd = self._ino.add_watch_fd(fd, DIR_MASK)
+            except OSError as e:
+                self._unwatchable += 1
+                trace("cannot watch %r: %s", rel, e)
+                return None, ()
+            node = self._adopt(parent, name, wd)
+            if node is None:
+                return None, ()
+            return node, self._list(node, fd) or ()
+        finally:
+            os.close(fd)
+
+    def _adopt(self, parent, name, wd):
+        """The node for watch *wd*, found at parent/name; None if not ours."""
         if wd in (self._cookie_wd, self._gitdir_wd):
-            return None         # reached through a path that moved on: not ours
+            return None         # reached through a path that moved on
         self._mark(parent, name)
         node = self._wds.get(wd)
         if node is not None:
@@ -388,10 +424,15 @@ class WatchTree:
                     # the events still to come will put it right.
                     self._rescan.add(parent)
                     return None
+                if node.parent is not None:
+                    # Where we thought it was, something else may stand now
+                    # (a directory renamed and another made in its place
+                    # before we read either event): list that place again.
+                    self._rescan.add(node.parent)
                 self._detach(node)
                 self._attach(node, parent, name)
             return node
-        node = _Dir(rel, name, parent, wd)
+        node = _Dir(parent.child_rel(name), name, parent, wd)
         old = parent.subdirs.get(name)
         if old is not None:
             self._drop(old)     # a directory that was replaced
@@ -399,34 +440,23 @@ class WatchTree:
         self._wds[wd] = node
         return node
 
-    def _scan_from(self, top):
-        """List *top* and, recursively, the directories in it (watch first)."""
-        stack = [top]
-        while stack:
-            node = stack.pop()
-            subdirs = self._list(node)
-            for name in subdirs or ():
-                child = self._watch(node, name)
-                if child is not None:
-                    stack.append(child)
-
-    def _list(self, node):
-        """Read the entries of a watched directory; return its subdirectories.
-
-        None if it cannot be listed (it is then listed again later).
-        """
+    def _list(self, node, fd):
+        """Read the entries of the open directory *fd*, watched as *node*;
+        return the names of its subdirectories (None if it cannot be read:
+        it is then listed again later)."""
         try:
-            it = os.scandir(self._abs(node.rel))
+            it = os.scandir(fd)
         except OSError as e:
             trace("cannot list %r: %s", node.rel, e)
             self._rescan.add(node)
             return None
         git_dir_rel = self._git_dir_rel
+        fsencode = os.fsencode
         entries = {}
         subdirs = []
         with it:
             for entry in it:
-                name = entry.name
+                name = fsencode(entry.name)
                 if name == b".git":
                     continue
                 try:
@@ -480,18 +510,26 @@ class WatchTree:
 
     def _relist(self, node):
         try:
-            wd = self._ino.add_watch(self._abs(node.rel), DIR_MASK)
+            fd = os.open(self._abs(node.rel), _O_DIR | (os.O_NOFOLLOW if node.rel else 0))
         except OSError:
             self._rescan.add(node)          # moved on again: events will tell
             return
-        if wd != node.wd:
-            # Another directory stands at that path now; ours moved on.
-            if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
-                self._ino.rm_watch(wd)
-            self._rescan.add(node)
-            return
-        old = node.entries
-        subdirs = self._list(node)
+        try:
+            try:
+                wd = self._ino.add_watch_fd(fd, DIR_MASK)
+            except OSError:
+                self._rescan.add(node)
+                return
+            if wd != node.wd:
+                # Another directory stands at that path now; ours moved on.
+                if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
+                    self._ino.rm_watch(wd)
+                self._rescan.add(node)
+                return
+            old = node.entries
+            subdirs = self._list(node, fd)
+        finally:
+            os.close(fd)
         if subdirs is None:
             return
         new = node.entries
