@@ -327,7 +327,8 @@ def render(repo, argv, compute):
     pyrepo = pygit2.Repository(repo.git_dir)
     need_branch = fmt == "long" or out.branch
     if need_branch:
-        status.branch = br.read_branch(pyrepo, repo.git_dir, config, out.ahead_behind)
+        status.branch = br.read_branch(pyrepo, repo.git_dir, config, out.ahead_behind,
+                                       repo.common_dir)
     if out.show_stash:
         status.stash_count = br.stash_count(repo.common_dir)
     if fmt == "long":

@@ -80,7 +80,7 @@ def _peel_commit(pyrepo, ref):
     return obj.id
 
 
-def read_branch(pyrepo, git_dir, config, ahead_behind=True):
+def read_branch(pyrepo, git_dir, config, ahead_behind=True, common_dir=None):
     """Return a model.Branch for the repository's HEAD."""
     import pygit2
     head = pyrepo.references.get("HEAD")
@@ -122,8 +122,26 @@ def read_branch(pyrepo, git_dir, config, ahead_behind=True):
     if up_oid == oid:
         b.ahead, b.behind = 0, 0
     elif ahead_behind:
+        _check_history_is_plain(common_dir or git_dir)
         b.ahead, b.behind = pyrepo.ahead_behind(oid, up_oid)
     return b
+
+
+def _check_history_is_plain(common_dir):
+    """Unsupported when git and libgit2 could walk history differently:
+    a shallow clone, grafts or replace refs."""
+    for name in ("shallow", os.path.join("info", "grafts")):
+        if os.path.exists(os.path.join(common_dir, name)):
+            raise Unsupported("%s: ahead/behind is git's to count" % name)
+    replace = os.path.join(common_dir, "refs", "replace")
+    if os.path.isdir(replace) and any(os.scandir(replace)):
+        raise Unsupported("replace refs: ahead/behind is git's to count")
+    try:
+        with open(os.path.join(common_dir, "packed-refs"), "rb") as f:
+            if b" refs/replace/" in f.read():
+                raise Unsupported("replace refs: ahead/behind is git's to count")
+    except FileNotFoundError:
+        pass
 
 
 def stash_count(common_dir):
