@@ -248,6 +248,16 @@ test_expect_success 'the technical document covers the API, the protocol and hel
 		"Writing another helper"
 '
 
+test_expect_success 'the documents the README names exist' '
+	grep -o "Documentation/[A-Za-z0-9/._-]*[A-Za-z0-9]" "$SRC_DIR/README" |
+		sort -u >named &&
+	grep -x Documentation/technical/api-fswatch.adoc named &&
+	while read doc
+	do
+		test_path_is_file "$SRC_DIR/$doc" || return 1
+	done <named
+'
+
 # The configuration keys and environment variables the code reads, found in
 # the code itself so that a new one cannot slip by undocumented.
 test_expect_success 'every configuration key the code reads is documented' '
