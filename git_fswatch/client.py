@@ -30,6 +30,12 @@ def spawn_wait():
         return SPAWN_WAIT
 
 
+# While another daemon holds the lock: how often to look for its socket, and
+# after how long to try starting one again (the holder may have exited).
+POLL = 0.01
+RESPAWN_AFTER = 0.2
+
+
 class Unreachable(Exception):
     """The daemon cannot answer (and will not be started, or failed to)."""
 
@@ -92,7 +98,7 @@ def ask(repo, private, records, spawn=True, timeout=None,
     if wait is None:
         wait = spawn_wait()
     deadline = time.monotonic() + wait
-    spawned = False
+    spawned = None                        # when we last started one
     while True:
         try:
             return ipc.request(private, records, answer_timeout, max_size)
@@ -101,13 +107,16 @@ def ask(repo, private, records, spawn=True, timeout=None,
                 raise
         except ipc.IpcError as e:
             raise Unreachable(str(e))
-        left = deadline - time.monotonic()
+        now = time.monotonic()
+        left = deadline - now
         if left <= 0:
-            raise Starting("the helper is starting" if spawned
+            raise Starting("the helper is starting" if spawned is not None
                            else "no helper could be reached")
-        if spawned:
-            # Another daemon held the lock ("busy") and is between its lock
-            # and its bind, or just exiting: look again shortly.
-            time.sleep(min(0.01, left))
+        if spawned is not None and now - spawned < RESPAWN_AFTER:
+            # Another daemon holds the lock ("busy"): it is crawling, or
+            # on its way out.  Look for its socket again shortly; try to
+            # start one again now and then, should the other be gone.
+            time.sleep(min(POLL, left))
+            continue
+        spawned = now
         start(repo, private, timeout, left)
-        spawned = True

@@ -2,13 +2,14 @@
 
 Life of a daemon:
 
-1. Take the worktree's lock and bind the socket (ipc.Listener).  Racing
-   clients that find the socket now queue in its backlog instead of
-   spawning more daemons.
+1. Take the worktree's lock (ipc.Listener); a daemon that cannot says
+   "busy" and leaves.
 2. Watch the tree (WatchTree.start: the first crawl), mark the journal
-   ready, tell the spawner "ok" on the readiness pipe.  A machine that
-   cannot watch (WatchLimit, NoEvents) makes it decline: the reason goes to
-   the spawner (and the trace), the socket goes away, callers scan.
+   ready, bind the socket and tell the spawner "ok" on the readiness pipe.
+   Clients that come during the crawl find no socket, and answer
+   "everything" rather than wait on it.  A machine that cannot watch
+   (WatchLimit, NoEvents) makes it decline: the reason goes to the spawner
+   (and the trace), and callers scan.
 3. Serve.  One request per connection; requests are NUL-ended records
    (protocol.py) of at most MAX_REQUEST bytes.  Before answering get,
    listdir or fetchall it proves it has read every event up to the request:
@@ -132,8 +133,7 @@ class Daemon:
             self._ready("busy")
             return 0
         except OSError as e:
-            return self._decline("cannot listen on the socket: %s" % (e.strerror or e))
-        trace("daemon: listening in %s", self.private)
+            return self._decline("cannot lock '%s': %s" % (self.private, e.strerror or e))
         try:
             self._setup_cookie_dir()
         except OSError as e:
@@ -156,6 +156,11 @@ class Daemon:
         self.journal.mark_ready()
         trace("daemon: watching %s (instance %s)", self.repo.worktree,
               self.journal.instance)
+        try:
+            self.listener.bind()
+        except OSError as e:
+            return self._decline("cannot listen on the socket: %s" % (e.strerror or e))
+        trace("daemon: listening in %s", self.private)
         self._ready("ok")
         return self._loop()
 

@@ -9,7 +9,8 @@ opened on the private directory: nothing is created in a shared /tmp.
 Exactly one daemon serves a worktree: it takes an flock on
 ``notify.lock`` before it binds and holds it for its life.  A socket found
 by a daemon that holds the lock is therefore stale (its daemon was killed)
-and is replaced.
+and is replaced.  The daemon binds only once it can answer (after its
+crawl), so a socket that exists always has a daemon ready behind it.
 
 Connection errors are sorted into kinds, as git's credential-cache does:
 ENOENT and ECONNREFUSED mean "no daemon" (NoDaemon); anything else is an
@@ -155,11 +156,16 @@ def request(private, records, timeout, max_size=None):
 
 
 class Listener:
-    """The daemon's side: lock, stale-socket replacement, bind, cleanup."""
+    """The daemon's side: lock, stale-socket replacement, bind, cleanup.
+
+    The lock is taken (and a stale socket removed) at construction; bind()
+    comes later, once the daemon can answer, so that clients never wait on
+    a daemon that is still crawling: they find no socket, their spawn finds
+    the lock taken ("busy"), and they answer "everything" meanwhile.
+    """
 
     def __init__(self, private):
         import fcntl
-        import socket
         self.private = private
         self.dirfd = open_dir(private)
         self.lockfd = None
@@ -176,20 +182,23 @@ class Listener:
                 os.unlink(SOCKET_NAME, dir_fd=self.dirfd)   # stale: we hold the lock
             except FileNotFoundError:
                 pass
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-            try:
-                sock.bind(_Address(private, self.dirfd).path)
-                sock.listen(128)
-                sock.setblocking(False)
-            except BaseException:
-                sock.close()
-                raise
-            self.sock = sock
-            self._ino = os.stat(SOCKET_NAME, dir_fd=self.dirfd,
-                                follow_symlinks=False).st_ino
         except BaseException:
             self.close()
             raise
+
+    def bind(self):
+        import socket
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        try:
+            sock.bind(_Address(self.private, self.dirfd).path)
+            sock.listen(128)
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+        self._ino = os.stat(SOCKET_NAME, dir_fd=self.dirfd,
+                            follow_symlinks=False).st_ino
 
     def fileno(self):
         return self.sock.fileno()
