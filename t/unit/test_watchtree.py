@@ -816,3 +816,61 @@ def test_check_notices_a_new_directory_in_place(tmp_path):
     os.makedirs(fx.cookie_dir)          # a new worktree and git dir there
     assert fx.tree.check()
     fx.tree.close()
+
+
+class RenameRightAfterTheWatch(Inotify):
+    """Real inotify; the moment the watch on .../victim is added, the
+    directory is renamed to 'moved' and a new 'victim' made in its place,
+    as a busy writer could do between our watch and our listing."""
+
+    fired = False
+
+    def add_watch_fd(self, fd, mask=inotify_os.DIR_MASK):
+        wd = super().add_watch_fd(fd, mask)
+        path = os.readlink("/proc/self/fd/%d" % fd)
+        if not self.fired and path.endswith("/victim"):
+            self.fired = True
+            top = os.path.dirname(path)
+            os.rename(path, os.path.join(top, "moved"))
+            os.mkdir(path)
+            open(os.path.join(path, "in-the-new-one"), "w").close()
+        return wd
+
+
+@pytest.mark.parametrize("when", ["crawl", "event"])
+def test_directory_replaced_between_watch_and_listing(tmp_path, when):
+    fx = Fixture(tmp_path, inotify=RenameRightAfterTheWatch())
+    if when == "crawl":
+        sh("mkdir -p victim/sub && touch victim/orig", fx.wt)
+        fx.start()
+    else:
+        fx.start()
+        sh("mkdir -p victim/sub && touch victim/orig", fx.wt)
+    got = fx.changes()
+    assert fx.tree._ino.fired
+    if when == "event":
+        # The rename came after our cookie: the next answer has it.
+        assert got == {b"victim/"}
+        got = fx.changes()
+    assert covered(b"moved/orig", got) and covered(b"victim/in-the-new-one", got)
+    assert dict(fx.tree.fetchall()) == fx.walk()
+    open(fx.p("moved", "sub", "later"), "w").close()
+    open(fx.p("victim", "later"), "w").close()
+    assert fx.changes() == {b"moved/sub/later", b"victim/later"}
+    fx.tree.close()
+
+
+def test_renamed_and_remade_before_we_read_either_event(fx_split):
+    """mkdir a && mv a c && mkdir a, all read afterwards: the first CREATE
+    finds the second 'a'; the rename carries that node to c; the renamed
+    directory itself must end up watched all the same."""
+    fx = fx_split
+    fx.start()
+    sh("mkdir -p a/s && touch a/s/one && mv a c && mkdir -p a/t && touch a/t/two", fx.wt)
+    got = fx.changes()
+    assert covered(b"c/s/one", got) and covered(b"a/t/two", got)
+    assert dict(fx.tree.fetchall()) == fx.walk()
+    open(fx.p("c", "s", "later"), "w").close()
+    open(fx.p("a", "t", "later"), "w").close()
+    assert fx.changes() == {b"c/s/later", b"a/t/later"}
+    fx.tree.close()
