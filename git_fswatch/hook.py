@@ -30,7 +30,7 @@ import sys
 from git_fswatch.trace import trace
 
 PRIVATE = "fswatch"
-# Our tokens are "<hex instance>:<decimal seq>"; anything else is git's.
+# The answer "anything may have changed".
 EVERYTHING = b"/\0"
 
 
@@ -68,6 +68,7 @@ def find_repo():
 
 
 def _is_ours(token):
+    """Our tokens are "<instance>:<seq>"; git's first ones are timestamps."""
     instance, sep, seq = token.rpartition(":")
     return bool(sep and instance and seq.isdigit())
 
@@ -127,9 +128,14 @@ def main(timeout, args):
         sys.stderr.write("error: fswatch hook: unsupported protocol version '%s'\n"
                          % version)
         return 1
-    stdout = sys.stdout.buffer
-    stdout.write(out)
-    stdout.flush()
+    try:
+        stdout = sys.stdout.buffer
+        stdout.write(out)
+        stdout.flush()
+    except BrokenPipeError:
+        # git stopped listening; keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 
