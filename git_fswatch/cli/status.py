@@ -240,6 +240,16 @@ def renames_from_config(config):
     return True, False
 
 
+def comment_char(config):
+    """core.commentChar: one byte; "auto" means '#' for git status."""
+    v = _last(config, "core.commentchar")
+    if "core.commentchar" not in config or v == "auto":
+        return b"#"
+    if v is None or len(v.encode("utf-8", "surrogateescape")) != 1:
+        raise FallBack("core.commentChar=%r" % v)  # git refuses it
+    return v.encode("utf-8", "surrogateescape")
+
+
 def prefix_of(worktree):
     """The cwd below the top of the worktree, as b"" or b"dir/sub/"."""
     cwd = os.path.realpath(os.getcwd())
@@ -294,7 +304,8 @@ def settle(args, config):
         nul=args.nul, branch=branch, show_stash=show_stash,
         ahead_behind=ahead_behind, untracked=untracked, ignored=args.ignored,
         hints=config_bool(config, "advice.statushints", True),
-        comment_prefix=config_bool(config, "status.displaycommentprefix", False))
+        comment_prefix=config_bool(config, "status.displaycommentprefix", False),
+        comment_char=comment_char(config))
     req = dict(untracked=untracked, ignored=args.ignored,
                pathspecs=list(args.pathspecs), renames=renames, copies=copies,
                rename_score=args.rename_score or 50,

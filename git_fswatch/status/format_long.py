@@ -38,11 +38,11 @@ class _Writer:
     def ln(self, text=b"", slot="header"):
         """A status line: prefixed with '#' under displayCommentPrefix."""
         if self.out.comment_prefix:
-            text = b"#" + (b" " + text if text and not text.startswith(b"\t") else text)
+            text = self.out.comment_char + (b" " + text if text and not text.startswith(b"\t") else text)
         self.lines.append(self.paint(slot, text) + b"\n")
 
     def entry(self, slot, text):
-        lead = b"#\t" if self.out.comment_prefix else b"\t"
+        lead = self.out.comment_char + b"\t" if self.out.comment_prefix else b"\t"
         self.lines.append(self.paint("header", lead) + self.paint(slot, text) + b"\n")
 
     def plain(self, text):
@@ -127,8 +127,9 @@ def format_long(status, out, state):
     is_initial = b.oid is None
 
     # The branch line.
+    lead = out.comment_char + b" " if out.comment_prefix else b""
     if b.head is not None:
-        w.lines.append(w.paint("header", (b"# " if out.comment_prefix else b"") + b"On branch ") +
+        w.lines.append(w.paint("header", lead + b"On branch ") +
                        w.paint("branch", b.head.encode("utf-8", "surrogateescape")) + b"\n")
     else:
         if state.detached_name is None:
@@ -136,8 +137,7 @@ def format_long(status, out, state):
         else:
             on_what = b"HEAD detached at " if state.detached_at else b"HEAD detached from "
             name = state.detached_name
-        w.lines.append(w.paint("header", b"# " if out.comment_prefix else b"") +
-                       w.paint("nobranch", on_what) + w.paint("branch", name) + b"\n")
+        w.lines.append(w.paint("header", lead) + w.paint("nobranch", on_what) + w.paint("branch", name) + b"\n")
     if not is_initial:
         tracking = tracking_lines(b, hints)
         if tracking:

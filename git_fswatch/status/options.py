@@ -21,6 +21,7 @@ class Output:
     ignored: str = "no"          # no, traditional, matching
     hints: bool = True           # advice.statusHints
     comment_prefix: bool = False  # status.displayCommentPrefix
+    comment_char: bytes = b"#"   # core.commentChar
     color: Optional[object] = None  # a color.Palette when coloring, else None
 
     def path_prefix(self):

@@ -196,6 +196,8 @@ ARGS = [
 
 CONFIGS = [
     {}, {"advice.statusHints": "false"}, {"status.displayCommentPrefix": "true"},
+    {"status.displayCommentPrefix": "true", "core.commentChar": ";"},
+    {"status.displayCommentPrefix": "true", "core.commentChar": "auto"},
     {"core.quotePath": "false"}, {"status.relativePaths": "false"},
     {"color.status": "always"}, {"color.ui": "always", "status.short": "true"},
     {"status.branch": "true", "status.short": "true"},
