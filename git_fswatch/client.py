@@ -11,6 +11,7 @@ import sys
 import time
 
 from git_fswatch import ipc
+from git_fswatch.trace import trace
 
 # How long a query waits for the answer of a running daemon.  Longer than
 # the daemon's own cookie timeout (daemon.SYNC_TIMEOUT), which answers
@@ -72,14 +73,23 @@ def daemon_argv(timeout=None):
     return argv
 
 
-def start(repo, private, timeout=None, wait=SPAWN_WAIT):
-    """Start a daemon for *repo* unless one answers; return once it serves.
+def start(repo, private, timeout=None, wait=SPAWN_WAIT, force=False):
+    """Start a daemon for *repo*; return "ok" or "busy" (another has the lock).
 
     Raises Starting when it did not say "ok" within *wait* seconds, Declined
-    when it refused to run.
+    when it refused to run - or, unless *force*, when one refused less than
+    ipc.DECLINED_FOR seconds ago.
     """
+    if not force:
+        declined = ipc.recent_decline(private)
+        if declined is not None:
+            trace("client: a daemon declined lately; not starting one: %s", declined)
+            raise Declined(declined)
+    trace("client: starting a daemon for %s", repo.worktree)
     state, message = ipc.spawn(daemon_argv(timeout), repo.worktree,
                                daemon_env(repo), wait)
+    if state == "ok":
+        ipc.forget_decline(private)
     if state == "error":
         raise Declined(message)
     if state in ("timeout", "died"):
@@ -88,12 +98,12 @@ def start(repo, private, timeout=None, wait=SPAWN_WAIT):
 
 
 def ask(repo, private, records, spawn=True, timeout=None,
-        wait=None, answer_timeout=ANSWER_TIMEOUT, max_size=None):
+        wait=None, answer_timeout=ANSWER_TIMEOUT, max_size=None, force=False):
     """Send *records* to the daemon of *repo*; return the reply Message.
 
     *private* is the worktree's private directory.  With *spawn*, a missing
-    daemon is started (with idle *timeout*) and asked once it is ready.
-    Raises ipc.NoDaemon (only without *spawn*) or Unreachable.
+    daemon is started (with idle *timeout*) and asked once it is ready;
+    *force* starts one even if one declined a moment ago.  Raises ipc.NoDaemon (only without *spawn*) or Unreachable.
     """
     if wait is None:
         wait = spawn_wait()
@@ -119,4 +129,4 @@ def ask(repo, private, records, spawn=True, timeout=None,
             time.sleep(min(POLL, left))
             continue
         spawned = now
-        start(repo, private, timeout, left)
+        start(repo, private, timeout, left, force)

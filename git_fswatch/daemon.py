@@ -167,6 +167,7 @@ class Daemon:
     def _decline(self, message):
         trace("daemon: declining: %s", message)
         self.declined = message
+        ipc.note_declined(self.private, message)
         self._ready("error: " + message)
         return 1
 

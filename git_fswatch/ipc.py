@@ -229,6 +229,51 @@ class Listener:
 
 # ---- spawning ----------------------------------------------------------------
 
+DECLINED_NAME = "notify.declined"
+# How long a daemon's refusal stands before a client tries to start one
+# again: without it, each git command would pay a daemon's start-up through
+# the hook on a filesystem where it cannot watch.
+DECLINED_FOR = 60.0
+
+
+def note_declined(private, message):
+    """Remember why a daemon declined (for recent_decline)."""
+    tmp = os.path.join(private, DECLINED_NAME + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, message.encode("utf-8", "replace"))
+        finally:
+            os.close(fd)
+        os.rename(tmp, os.path.join(private, DECLINED_NAME))
+    except OSError:
+        pass
+
+
+def recent_decline(private):
+    """The message of a decline less than DECLINED_FOR seconds old, or None."""
+    path = os.path.join(private, DECLINED_NAME)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if time.time() - st.st_mtime >= DECLINED_FOR:
+            return None
+        return os.read(fd, 4096).decode("utf-8", "replace")
+    finally:
+        os.close(fd)
+
+
+def forget_decline(private):
+    try:
+        os.unlink(os.path.join(private, DECLINED_NAME))
+    except OSError:
+        pass
+
+
 def spawn(argv, cwd, env, wait):
     """Start *argv* detached (own session, stdio on /dev/null).
 

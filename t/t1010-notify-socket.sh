@@ -209,6 +209,25 @@ test_expect_success 'where inotify sees no events the daemon declines' '
 	test_expect_code 1 git -C remote fswatch-notify status
 '
 
+test_expect_success 'a recent decline is remembered: no daemon is started again' '
+	GIT_FSWATCH_TRACE="$(pwd)/trace.decline" &&
+	export GIT_FSWATCH_TRACE &&
+	test_when_finished "unset GIT_FSWATCH_TRACE" &&
+	test_expect_code 1 git -C remote fswatch-notify get </dev/null 2>err &&
+	grep "^error: .* nfs filesystem" err &&
+	grep "client: a daemon declined lately; not starting one" trace.decline &&
+	! grep "client: starting a daemon" trace.decline &&
+	! grep "daemon:" trace.decline &&
+	: an explicit start tries again, and here it can watch &&
+	git -C remote fswatch-notify start &&
+	test_when_finished "git -C remote fswatch-notify exit" &&
+	grep "daemon: listening" trace.decline &&
+	test_path_is_missing remote/.git/fswatch/notify.declined &&
+	git -C remote fswatch-notify get </dev/null >out &&
+	records out >lines &&
+	grep "^everything=fresh" lines
+'
+
 test_expect_success 'out of inotify watches the daemon declines, naming the sysctl' '
 	git init -q big &&
 	mkdir -p big/a/b big/c &&

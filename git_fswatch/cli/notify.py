@@ -211,7 +211,7 @@ def cmd_start(timeout, args):
     repo, private = _repo_and_private()
     try:
         client.ask(repo, private, [("version", 1), ("action", "status")],
-                   spawn=True, timeout=timeout, wait=START_WAIT)
+                   spawn=True, timeout=timeout, wait=START_WAIT, force=True)
     except client.Unreachable as e:
         sys.stderr.write("error: %s\n" % e)
         return 1
