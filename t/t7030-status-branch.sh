@@ -37,7 +37,7 @@ test_expect_success 'setup: an upstream repository' '
 
 test_expect_success 'up to date with the upstream' '
 	cd repo &&
-	check_all $ab "-sb $ab"
+	check_all $ab "-sb $ab" "--porcelain=v2 -b $ab"
 '
 
 test_expect_success 'ahead of the upstream by one, then two commits' '

@@ -59,6 +59,13 @@ do
 	done
 done
 
+test_expect_success 'inside an untracked directory' '
+	mkdir -p repo/u/v/w && echo f >repo/u/v/w/f &&
+	cd repo/u/v/w &&
+	same_as_git -s &&
+	same_as_git
+'
+
 test_expect_success 'through a symlink to a subdirectory' '
 	ln -s repo/a/b linked &&
 	cd linked &&
