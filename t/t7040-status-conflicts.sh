@@ -4,9 +4,9 @@ test_description='git fswatch-status: conflicts and operations in progress
 
 Merge conflicts of every kind (both modified, both added, both deleted,
 added by us or them, deleted by us or them), a merge with every conflict
-resolved, conflicts outside a merge (stash pop), a cherry-pick, revert and
-bisect in progress; then a rebase, am and a sequence of picks, which the long
-format leaves to git status and the other formats print themselves.'
+resolved, conflicts outside a merge (stash pop), a cherry-pick, revert, am
+and bisect in progress; then a rebase and a sequence of picks, which the
+long format leaves to git status and the other formats print themselves.'
 
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-status.sh
@@ -115,14 +115,26 @@ test_expect_success 'a revert in progress' '
 	git revert --abort
 '
 
-test_expect_success 'an am in progress' '
+test_expect_success 'an am in progress: a patch that does not apply, then with -3' '
 	cd repo &&
 	git checkout -q main &&
 	git format-patch -q -1 --stdout topic >../patch &&
 	test_must_fail git am -q ../patch >/dev/null 2>&1 &&
-	status_is_git_status && status_fell_back "rebase or am" &&
-	same_as_git -s &&
+	formats &&
+	git am --abort &&
+	test_must_fail git am -q -3 ../patch >/dev/null 2>&1 &&
+	formats &&
 	git am --abort
+'
+
+test_expect_success 'a rebase with the apply backend is git'"'"'s to print' '
+	cd repo &&
+	git checkout -q topic &&
+	test_must_fail git rebase -q --apply main >/dev/null 2>&1 &&
+	status_is_git_status &&
+	status_fell_back rebase &&
+	same_as_git -s &&
+	git rebase --abort
 '
 
 test_expect_success 'a bisect in progress' '

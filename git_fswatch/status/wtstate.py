@@ -1,7 +1,7 @@
 """What the worktree is in the middle of, as the long format tells it.
 
-A merge, a single cherry-pick or revert and a bisect are reproduced.  A
-rebase, am, a sequence of picks (the sequencer directory) or a sparse
+A merge, am, a single cherry-pick or revert and a bisect are reproduced.  A
+rebase, a sequence of picks (the sequencer directory) or a sparse
 checkout change the long format in ways we do not reproduce: they raise
 Unsupported, and the real git status speaks.  A detached HEAD is named
 as git names it: the target of the last "checkout: moving from A to B" in
@@ -20,7 +20,8 @@ CHECKOUT = b"checkout: moving from "
 
 @dataclass
 class State:
-    operation: Optional[str] = None     # "merge", "cherry-pick" or "revert"
+    operation: Optional[str] = None     # "merge", "am", "cherry-pick" or "revert"
+    empty_patch: bool = False           # am stopped at an empty patch
     commit: Optional[bytes] = None      # the commit picked or reverted, abbreviated
     bisecting: bool = False
     bisect_from: Optional[bytes] = None  # the branch (or commit) bisect started from
@@ -51,6 +52,19 @@ class State:
                 lines.append(b"All conflicts fixed but you are still merging.")
                 if hints:
                     lines.append(b'  (use "git commit" to conclude merge)')
+            lines.append(b"")
+        elif self.operation == "am":
+            lines.append(b"You are in the middle of an am session.")
+            if self.empty_patch:
+                lines.append(b"The current patch is empty.")
+            if hints:
+                if not self.empty_patch:
+                    lines.append(b'  (fix conflicts and then run "git am --continue")')
+                lines.append(b'  (use "git am --skip" to skip this patch)')
+                if self.empty_patch:
+                    lines.append(b'  (use "git am --allow-empty" to record this patch'
+                                 b' as an empty commit)')
+                lines.append(b'  (use "git am --abort" to restore the original branch)')
             lines.append(b"")
         elif self.operation in ("cherry-pick", "revert"):
             op = self.operation.encode()
@@ -83,14 +97,16 @@ def _exists(git_dir, name):
 def in_progress(git_dir, config):
     """The operation in progress ("merge", "cherry-pick", "revert" or None);
     Unsupported for those we leave to git."""
-    for name, what in (("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
-                       ("sequencer", "a sequencer operation")):
+    for name, what in (("rebase-merge", "a rebase"), ("sequencer", "a sequencer operation")):
         if _exists(git_dir, name):
             raise Unsupported("%s is in progress" % what)
+    if _exists(git_dir, "rebase-apply") and not _exists(git_dir, "rebase-apply/applying"):
+        raise Unsupported("a rebase is in progress")
     sparse = (config.get("core.sparsecheckout") or ["false"])[-1]
     if sparse is None or sparse.strip().lower() not in ("false", "no", "off", "0", ""):
         raise Unsupported("sparse checkout")
-    found = [op for name, op in (("MERGE_HEAD", "merge"), ("CHERRY_PICK_HEAD", "cherry-pick"),
+    found = [op for name, op in (("rebase-apply", "am"), ("MERGE_HEAD", "merge"),
+                                 ("CHERRY_PICK_HEAD", "cherry-pick"),
                                  ("REVERT_HEAD", "revert")) if _exists(git_dir, name)]
     if len(found) > 1:
         raise Unsupported("more than one operation in progress: %s" % ", ".join(found))
@@ -206,6 +222,11 @@ def read_state(pyrepo, git_dir, config, branch):
         st.commit = _abbrev("CHERRY_PICK_HEAD")
     elif st.operation == "revert":
         st.commit = _abbrev("REVERT_HEAD")
+    elif st.operation == "am":
+        try:
+            st.empty_patch = os.stat(os.path.join(git_dir, "rebase-apply", "patch")).st_size == 0
+        except FileNotFoundError:
+            pass
     st.bisecting, st.bisect_from = bisect_start(git_dir)
     if branch.head is None and branch.oid is not None:
         st.detached_name, st.detached_at = detached_name(pyrepo, git_dir, branch.oid)

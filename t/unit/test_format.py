@@ -177,6 +177,23 @@ SCENARIOS = {
         echo c >f && git commit -q -a -m c && git checkout -q --detach &&
         git bisect start HEAD HEAD~2 >/dev/null && echo x >x
     """,
+    "am-conflict": """
+        echo a >f && git add f && git commit -q -m base && git checkout -q -b t &&
+        echo t >f && git commit -q -a -m t && git format-patch -q -1 --stdout >../REPO.patch &&
+        git checkout -q main && echo m >f && git commit -q -a -m m &&
+        { git am -3 ../REPO.patch >/dev/null 2>&1 || true; }
+    """,
+    "am-rejected": """
+        echo a >f && git add f && git commit -q -m base && git checkout -q -b t &&
+        echo t >f && git commit -q -a -m t && git format-patch -q -1 --stdout >../REPO.patch &&
+        git checkout -q main && echo m >f && git commit -q -a -m m &&
+        { git am ../REPO.patch >/dev/null 2>&1 || true; }
+    """,
+    "am-empty": """
+        echo a >f && git add f && git commit -q -m base &&
+        printf 'From: A <a@b>\\nSubject: empty\\n\\n' >../REPO.patch &&
+        { git am ../REPO.patch >/dev/null 2>&1 || true; }
+    """,
     "stashes": """
         echo a >a && git add a && git commit -q -m a &&
         echo b >>a && git stash -q && echo c >>a && git stash -q && echo d >u
@@ -283,7 +300,8 @@ def test_every_format(repos, monkeypatch, scenario):
                                       "unborn-files", "stashes", "detached-from",
                                       "gone", "behind", "diverged", "detached-tag",
                                       "behind-detached-remote", "unborn-upstream",
-                                      "cherry-pick", "revert", "bisect"])
+                                      "cherry-pick", "revert", "bisect", "am-conflict",
+                                      "am-empty"])
 def test_config(repos, monkeypatch, scenario):
     home, made = repos
     failures = []
