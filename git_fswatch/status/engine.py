@@ -21,6 +21,7 @@ from typing import List
 
 from git_fswatch.status import cache
 from git_fswatch.status import index as ix
+from git_fswatch.status import pathspec
 from git_fswatch.status import scan
 from git_fswatch.status.model import Change, Status, Unmerged, Unsupported, ZERO_OID
 from git_fswatch.trace import trace
@@ -91,9 +92,49 @@ def check_attributes(path):
                               % os.fsdecode(path))
 
 
+def _pattern_lines(path):
+    """The pattern lines of an ignore file (no blank lines, no comments)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except (OSError, ValueError):
+        return []
+    return [line for line in data.split(b"\n")
+            if line.strip() and not line.startswith(b"#")]
+
+
+class IgnoreRulesCheck:
+    """Declines the ignore rules libgit2 gets wrong.
+
+    libgit2 (1.9) lets a negated pattern ("!x") override only patterns of
+    its own file: a "!keep.o" in d/.gitignore does not re-include what "*.o"
+    in the top .gitignore, info/exclude or core.excludesFile excludes, while
+    git re-includes it.  So a negation is accepted only in the top .gitignore,
+    and there only when info/exclude and core.excludesFile have no pattern
+    for it to override; a negation in info/exclude only when
+    core.excludesFile has none.  Called for every .gitignore the walk meets.
+    """
+
+    def __init__(self, info_exclude, excludes_file):
+        self.low_top = bool(_pattern_lines(info_exclude) or
+                            (excludes_file and _pattern_lines(excludes_file)))
+        if excludes_file and _pattern_lines(excludes_file) and \
+                any(line.startswith(b"!") for line in _pattern_lines(info_exclude)):
+            raise Unsupported("a negated pattern in info/exclude over core.excludesFile")
+
+    def __call__(self, d, path):
+        if not any(line.startswith(b"!") for line in _pattern_lines(path)):
+            return
+        if d or self.low_top:
+            raise Unsupported("a negated pattern in %s/.gitignore (libgit2 differs from"
+                              " git there)" % (os.fsdecode(d) or "the top"))
+
+
 # -- the staged side ---------------------------------------------------------
-def staged_changes(worktree, head, req, rename_limit):
-    """HEAD against the index, as git status sees it: {path: Change}."""
+def staged_changes(worktree, head, req, rename_limit, paths=None):
+    """HEAD against the index, as git status sees it: {path: Change}.
+    *paths*: literal pathspecs limiting it (renames are paired within them,
+    as git status pairs them)."""
     cmd = ["git", "diff-index", "--cached", "-z", "--raw", "--no-abbrev",
            "--ita-invisible-in-index", "--ignore-submodules=none"]
     if req.renames:
@@ -104,8 +145,12 @@ def staged_changes(worktree, head, req, rename_limit):
     else:
         cmd.append("--no-renames")
     cmd += [head or EMPTY_TREE, "--"]
+    env = None
+    if paths:
+        cmd += [os.fsdecode(p) or "." for p in paths]
+        env = dict(os.environ, GIT_LITERAL_PATHSPECS="1")
     proc = subprocess.run(cmd, cwd=worktree, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+                          stderr=subprocess.PIPE, env=env)
     if proc.returncode != 0:
         raise Unsupported("git diff-index failed: %s"
                           % proc.stderr.decode("utf-8", "replace").strip())
@@ -321,8 +366,7 @@ def _instance(token):
 
 def compute(repo, req):
     """Compute the changes, unmerged, untracked and ignored entries."""
-    if req.pathspecs:
-        raise Unsupported("pathspecs")
+    paths = pathspec.resolve(req.pathspecs, req.prefix)
     if req.ignored not in ("no", "traditional", "matching"):
         raise Unsupported("--ignored=%s" % req.ignored)
     if req.ignored == "matching" and req.untracked == "no":
@@ -353,16 +397,20 @@ def compute(repo, req):
     global last_path
     ignore = Ignore(repo.worktree, cfg["core.excludesfile"]
                     if "core.excludesfile" in cfg else None)
+    rules = None
+    if req.untracked != "no":
+        rules = IgnoreRulesCheck(os.path.join(repo.common_dir, "info", "exclude"),
+                                 _excludes_file(cfg))
     for attempt in range(3):
         data, st = ix.read_bytes(index_path)
         key = cache_key(repo, cfg, ix.identity_of(data, st), head, req)
         why = _why_full(old, answer, key)
-        staged = staged_changes(repo.worktree, head, req, limit)
+        staged = staged_changes(repo.worktree, head, req, limit, paths)
         index_map = None
         if not why and old.index_map is not None:
             version = ix._HEAD.unpack_from(data, 0)[1]
             tree = scan.MapTree(data, version, old.index_map)
-            engine = Engine(repo, tree, st.st_mtime_ns, req, ignore)
+            engine = Engine(repo, tree, st.st_mtime_ns, req, ignore, rules)
             dirs = engine.incremental(old.dirs, answer.paths)
             index_map = old.index_map
             last_path = "cache"
@@ -383,7 +431,7 @@ def compute(repo, req):
                 if e[1] == scan.S_IFGITLINK:
                     raise Unsupported("submodule")
             tree = scan.Tree(idx.entries)
-            engine = Engine(repo, tree, idx.mtime_ns, req, ignore)
+            engine = Engine(repo, tree, idx.mtime_ns, req, ignore, rules)
             dirs = engine.full()
             index_map = scan.index_map(idx, tree)
             last_path = "full"
@@ -403,6 +451,12 @@ def compute(repo, req):
         untracked.extend(u)
         ignored.extend(i)
     unmerged = tree.unmerged
+    if paths:
+        pathspec.check_leading(paths, tree.is_dir)
+        changes = {p: w for p, w in changes.items() if pathspec.selects(paths, p)}
+        unmerged = {p: u for p, u in unmerged.items() if pathspec.selects(paths, p)}
+        untracked = pathspec.filter_listed(paths, untracked)
+        ignored = pathspec.filter_listed(paths, ignored)
     if req.renames:
         ys = set(w[0] for w in changes.values())
         if "A" in ys and "D" in ys:
@@ -445,11 +499,12 @@ _RULE_FILES = (b".gitignore", b".gitattributes")
 class Engine:
     """The worktree side for one index: per tracked directory results."""
 
-    def __init__(self, repo, tree, index_mtime_ns, req, ignore):
+    def __init__(self, repo, tree, index_mtime_ns, req, ignore, rules=None):
         self.tree = tree
         self.ignore = ignore
         self.scanner = scan.Scanner(repo.worktree, index_mtime_ns, tree, ignore,
-                                    req.untracked, check_attributes, req.ignored)
+                                    req.untracked, check_attributes, req.ignored,
+                                    rules)
 
     def full(self):
         """Examine every tracked directory: {dir: (changes, untracked, ignored)}."""

@@ -318,7 +318,8 @@ class Scanner:
     """
 
     def __init__(self, worktree, index_mtime_ns, tree, is_ignored, untracked,
-                 on_attributes=None, ignored="no"):
+                 on_attributes=None, ignored="no", on_gitignore=None):
+        self.on_gitignore = on_gitignore
         self.ignored_mode = ignored if untracked != "no" else "no"
         self.on_attributes = on_attributes
         self.top = os.fsencode(worktree)
@@ -405,6 +406,8 @@ class Scanner:
                     continue
                 if name == b".gitattributes" and self.on_attributes:
                     self.on_attributes(self._abs(_join(d, name)))
+                elif name == b".gitignore" and self.on_gitignore:
+                    self.on_gitignore(d, self._abs(_join(d, name)))
                 if de.is_dir(follow_symlinks=False):
                     if name in subdirs:
                         real_subdirs.append(name)
@@ -533,13 +536,18 @@ class Scanner:
     def _entries(self, path):
         try:
             with os.scandir(self._abs(path)) as it:
-                return [(de.name, de.is_dir(follow_symlinks=False),
-                         de.is_file(follow_symlinks=False) or de.is_symlink())
-                        for de in it]
+                out = [(de.name, de.is_dir(follow_symlinks=False),
+                        de.is_file(follow_symlinks=False) or de.is_symlink())
+                       for de in it]
         except OSError as e:
             if e.errno in (errno.ENOENT, errno.ENOTDIR):
                 return []
             raise
+        if self.on_gitignore:
+            for name, _, _ in out:
+                if name == b".gitignore":
+                    self.on_gitignore(path, self._abs(path + b"/.gitignore"))
+        return out
 
     def _has_untracked(self, path):
         """Does untracked directory *path* hold anything git would show?"""

@@ -238,10 +238,11 @@ class World:
                 git("mv", "-k", "--", f, r.choice(NAMES), cwd=top)
 
 
-def compare(top, mode, use_helper, seen):
+def compare(top, mode, use_helper, seen, pathspecs=()):
     untracked, ignored = mode
     repo = gitdir.discover(top)
-    req = engine.Request(untracked=untracked, ignored=ignored, use_helper=use_helper)
+    req = engine.Request(untracked=untracked, ignored=ignored, use_helper=use_helper,
+                         pathspecs=[os.fsdecode(p) for p in pathspecs])
     try:
         st = engine.compute(repo, req)
     except Unsupported as e:
@@ -255,7 +256,7 @@ def compare(top, mode, use_helper, seen):
     # --no-optional-locks: the oracle must not refresh the index behind the
     # engine's back (that would discard the status cache every time)
     expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z",
-                 "-u" + untracked, "--ignored=" + ignored, cwd=top)
+                 "-u" + untracked, "--ignored=" + ignored, "--", *pathspecs, cwd=top)
     if actual != expect:
         return expect, actual
     return None
@@ -299,13 +300,13 @@ def run(top, rng, seed, capsys):
     deadline = time.monotonic() + SECONDS
     bursts = 0
 
-    def check(mode, use_helper):
-        diff = compare(top, mode, use_helper, seen)
+    def check(mode, use_helper, pathspecs=()):
+        diff = compare(top, mode, use_helper, seen, pathspecs)
         if diff:
             expect, actual = diff
             pytest.fail("seed %d, burst %d, (untracked, ignored) %s, helper %s: differs\n"
                         "git status:\n%s\nengine:\n%s\nlast ops: %r" % (
-                            seed, bursts, mode, use_helper,
+                            seed, bursts, (mode, pathspecs), use_helper,
                             expect.replace(b"\0", b"\n").decode("utf-8", "replace"),
                             actual.replace(b"\0", b"\n").decode("utf-8", "replace"),
                             world.log[-10:]))
@@ -316,6 +317,11 @@ def run(top, rng, seed, capsys):
         bursts += 1
         for mode in [("normal", "no")] + rng.sample(MODES, 3):
             check(mode, False)
+        # literal pathspecs: files, directories, names that are not there
+        candidates = world.files() + world.dirs() + NAMES + DIRS + [b"."]
+        pathspecs = rng.sample(candidates, rng.choice([1, 1, 2]))
+        check(rng.choice(MODES), rng.random() < 0.5, [p for p in pathspecs
+                                                      if b"\xff" not in p])
         # the helper's run: mostly one mode, so that the cache serves
         mode = ("normal", "no") if rng.random() < 0.7 else rng.choice(MODES)
         check(mode, True)
