@@ -188,6 +188,18 @@ test_expect_success TTY 'color.status=auto colors a terminal unless TERM is dumb
 	! grep "$esc" ../actual.dumb
 '
 
+test_expect_success 'under git'"'"'s pager (GIT_PAGER_IN_USE) auto means color, unless color.pager=false' '
+	cd repo &&
+	TERM=xterm GIT_PAGER_IN_USE=true git status -sb >../expect.out &&
+	TERM=xterm GIT_PAGER_IN_USE=true git fswatch-status -sb >../actual.out &&
+	test_cmp ../expect.out ../actual.out &&
+	grep "$(printf "\033")" ../actual.out >/dev/null &&
+	TERM=xterm GIT_PAGER_IN_USE=true git -c color.pager=false status -sb >../expect.out &&
+	TERM=xterm GIT_PAGER_IN_USE=true git -c color.pager=false fswatch-status -sb >../actual.out &&
+	test_cmp ../expect.out ../actual.out &&
+	! grep "$(printf "\033")" ../actual.out
+'
+
 test_expect_success 'a translated locale falls back' '
 	cd repo &&
 	(

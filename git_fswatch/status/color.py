@@ -1,8 +1,9 @@
 """Color as git status paints it: color.status, color.ui and the slots.
 
 color.status (else color.ui, default auto) decides: always, never, or auto
-(true means auto): color when standard output is a terminal and TERM is set
-and not "dumb".  The slots keep git's defaults; a color.status.<slot> setting
+(true means auto): color when standard output is a terminal, or git's pager
+(GIT_PAGER_IN_USE, unless color.pager is false), and TERM is set and not
+"dumb".  The slots keep git's defaults; a color.status.<slot> setting
 raises Unsupported, since we do not reproduce git's color parser.
 """
 
@@ -62,10 +63,31 @@ def want_color(config, isatty=None):
         setting = None  # color.ui defaults to auto
     if setting is None:
         if isatty is None:
-            isatty = os.isatty(1)
+            isatty = os.isatty(1) or (_pager_in_use() and _pager_color(config))
         term = os.environ.get("TERM")
         return bool(isatty and term and term != "dumb")
     return setting
+
+
+def _pager_in_use():
+    """git runs us under its pager (`git -p`): it says so in the environment."""
+    v = os.environ.get("GIT_PAGER_IN_USE", "").strip().lower()
+    return v in ("true", "yes", "on", "1")
+
+
+def _pager_color(config):
+    values = config.get("color.pager")
+    if not values:
+        return True
+    v = values[-1]
+    if v is None:
+        return True
+    v = v.strip().lower()
+    if v in ("true", "yes", "on", "1"):
+        return True
+    if v in ("false", "no", "off", "0", ""):
+        return False
+    raise Unsupported("color.pager=%r" % values[-1])
 
 
 def palette(config):
