@@ -4,12 +4,12 @@ Sections, in git's order: the branch line, the upstream's tracking message,
 the operation in progress (wtstate), "No commits yet", changes to be
 committed, unmerged paths, changes not staged, untracked, ignored, then one
 summary line and the stash count.  Every line except the summary may carry
-git's comment prefix (status.displayCommentPrefix).  What this module does
-not reproduce exactly (submodules, an operation other than a merge) raises
-Unsupported, and the command hands the request to the real git.
+git's comment prefix (status.displayCommentPrefix, core.commentChar).  What
+this module does not reproduce exactly (submodule entries; wtstate declines
+a rebase or a sequence of picks) raises Unsupported, and the command hands
+the request to the real git.
 """
 
-from git_fswatch.status.format_porcelain2 import tracked_in_order
 from git_fswatch.status.model import Unsupported
 from git_fswatch.status.quote import PathFormatter
 
@@ -36,7 +36,8 @@ class _Writer:
         return self.palette.paint(slot, text)
 
     def ln(self, text=b"", slot="header"):
-        """A status line: prefixed with '#' under displayCommentPrefix."""
+        """A status line: prefixed with the comment char under
+        status.displayCommentPrefix."""
         if self.out.comment_prefix:
             text = self.out.comment_char + (b" " + text if text and not text.startswith(b"\t") else text)
         self.lines.append(self.paint(slot, text) + b"\n")

@@ -16,7 +16,6 @@ import pytest
 
 from git_fswatch import gitdir
 from git_fswatch.cli import status as cli
-from git_fswatch.status.model import Unsupported
 
 import oracle
 
@@ -221,10 +220,6 @@ CONFIGS = [
     {"status.showStash": "true"}, {"status.aheadBehind": "false"},
     {"status.showUntrackedFiles": "all"}, {"status.renames": "false"},
 ]
-
-# What the formatters do not reproduce, and must therefore hand to git.
-EXPECTED_FALLBACK = set()
-
 
 def _env(home, config):
     env = {k: v for k, v in os.environ.items()

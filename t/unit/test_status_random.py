@@ -18,8 +18,6 @@ import shutil
 import subprocess
 import time
 
-import pytest
-
 from git_fswatch import gitdir
 from git_fswatch.cli import status as cli
 
