@@ -383,7 +383,6 @@ def compute(repo, req):
     check_attributes(common_dir + b"/info/attributes")
     if _config_bool(cfg, "core.sparsecheckout", False):
         raise Unsupported("sparse checkout")
-    head = head_commit(repo.worktree)
     limit = rename_limit(cfg)
 
     # The token comes first: the answer covers every change after it, so
@@ -402,6 +401,7 @@ def compute(repo, req):
         rules = IgnoreRulesCheck(os.path.join(repo.common_dir, "info", "exclude"),
                                  _excludes_file(cfg))
     for attempt in range(3):
+        head = head_commit(repo.worktree)
         data, st = ix.read_bytes(index_path)
         key = cache_key(repo, cfg, ix.identity_of(data, st), head, req)
         why = _why_full(old, answer, key)
@@ -435,11 +435,13 @@ def compute(repo, req):
             dirs = engine.full()
             index_map = scan.index_map(idx, tree)
             last_path = "full"
-        if ix.read_identity(index_path) == key["index"]:
+        # a consistent answer: the index and HEAD it describes did not move
+        if ix.read_identity(index_path) == key["index"] and \
+                head_commit(repo.worktree) == head:
             break
-        trace("status: the index changed during the scan; again")
+        trace("status: the index or HEAD changed during the scan; again")
     else:
-        raise Unsupported("the index keeps changing")
+        raise Unsupported("the index or HEAD keeps changing")
     if answer is not None and answer.token is not None:
         cache.store(repo, cache.Cache(key, answer.token, dirs, index_map))
 
