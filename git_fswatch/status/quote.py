@@ -8,6 +8,8 @@ that holds a space, so that "old -> new" stays parseable.  With -z nothing is
 quoted and paths are always relative to the top of the worktree.
 """
 
+import re
+
 _NAMED = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v",
           12: b"\\f", 13: b"\\r", 34: b'\\"', 92: b"\\\\"}
 
@@ -16,9 +18,14 @@ def _needs(byte, quote_path):
     return byte < 0x20 or byte in (0x22, 0x5c, 0x7f) or (quote_path and byte >= 0x80)
 
 
+# What makes a path need quotes, with core.quotePath on and off.
+_SPECIAL = {True: re.compile(rb'[\x00-\x1f"\\\x7f-\xff]'),
+            False: re.compile(rb'[\x00-\x1f"\\\x7f]')}
+
+
 def quote_c(path, quote_path=True, quote_space=False):
     """Return *path* (bytes), quoted as git does when it must be."""
-    if not any(_needs(b, quote_path) for b in path) and not (quote_space and b" " in path):
+    if not _SPECIAL[bool(quote_path)].search(path) and not (quote_space and b" " in path):
         return path
     out = bytearray(b'"')
     for b in path:
@@ -62,9 +69,22 @@ class PathFormatter:
         self.quote_path = quote_path
         self.quote_space = quote_space
         self.nul = nul
+        self._dirs = {}   # parent directory -> the same, relative to the prefix
+
+    def _relative(self, path):
+        if not self.prefix or path.startswith(self.prefix):
+            return relative(path, self.prefix)
+        head, slash, tail = path.rpartition(b"/")
+        if not slash:
+            head = b""
+        rel = self._dirs.get(head)
+        if rel is None:
+            rel = self._dirs[head] = relative(head + b"/", self.prefix) if head else \
+                b"../" * self.prefix.count(b"/")
+        return rel + tail
 
     def __call__(self, path):
-        rel = relative(path, self.prefix)
+        rel = self._relative(path)
         if self.nul:
             return rel
         return quote_c(rel, self.quote_path, self.quote_space)

@@ -66,6 +66,10 @@ def test_quote_space_only_when_asked():
 ])
 def test_relative(path, prefix, expect):
     assert relative(path, prefix) == expect
+    # The formatter's per-directory memo gives the same, twice.
+    fmt = PathFormatter(prefix, quote_path=False)
+    assert fmt(path) == expect
+    assert fmt(path) == expect
 
 
 def test_nul_means_no_quoting_and_top_relative():
