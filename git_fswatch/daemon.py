@@ -42,6 +42,15 @@ EXIT_FLUSH = 1.0
 SELF_CHECK = 10.0
 
 
+def _test_knob(name, default):
+    """A GIT_FSWATCH_TEST_* number, for tests that cannot wait for defaults."""
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        return default
+
+
 class _Terminate(Exception):
     pass
 
@@ -103,6 +112,8 @@ class Daemon:
         self.sync_timeouts = 0
         self.declined = None     # why it would not run
         self.busy = False        # another daemon serves the worktree
+        # A test seam: never make the cookie, as if the kernel lost its event.
+        self.lose_cookies = bool(os.environ.get("GIT_FSWATCH_TEST_LOSE_COOKIES"))
 
     # ---- start and stop -------------------------------------------------
     def _ready(self, line):
@@ -207,7 +218,8 @@ class Daemon:
         sel.register(self.listener, selectors.EVENT_READ, "listen")
         sel.register(self.watch, selectors.EVENT_READ, "watch")
         stop_deadline = None
-        next_check = time.monotonic() + SELF_CHECK
+        self_check = _test_knob("GIT_FSWATCH_TEST_SELF_CHECK", SELF_CHECK)
+        next_check = time.monotonic() + self_check
         while True:
             now = time.monotonic()
             if self.stopping:
@@ -236,7 +248,7 @@ class Daemon:
             elif not self.clients and now - self.last_activity >= self.idle_timeout:
                 self.stopping = "idle for %d seconds" % self.idle_timeout
             elif now >= next_check:
-                next_check = now + SELF_CHECK
+                next_check = now + self_check
                 if not self._socket_is_ours():
                     self.stopping = "the socket was removed"
 
@@ -374,9 +386,10 @@ class Daemon:
         self.cookie_seq += 1
         name = "%d-%d" % (os.getpid(), self.cookie_seq)
         try:
-            fd = os.open(os.path.join(self.cookie_dir, name),
-                         os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
-            os.close(fd)
+            if not self.lose_cookies:
+                fd = os.open(os.path.join(self.cookie_dir, name),
+                             os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+                os.close(fd)
         except OSError as e:
             trace("daemon: cannot make a cookie: %s", e)
             return self._answer(client, self._everything("error"))

@@ -158,6 +158,31 @@ test_expect_success 'a file in place of the socket is replaced too' '
 	test -S w/.git/fswatch/notify.sock
 '
 
+test_expect_success 'a daemon whose socket is removed exits' '
+	git -C w fswatch-notify exit &&
+	GIT_FSWATCH_TEST_SELF_CHECK=0.2 git -C w fswatch-notify start &&
+	pid=$(notify_pid w) &&
+	rm w/.git/fswatch/notify.sock &&
+	wait_for_exit "$pid"
+'
+
+test_expect_success 'a cookie that never comes: the answer is everything=sync-timeout' '
+	GIT_FSWATCH_TEST_LOSE_COOKIES=1 git -C w fswatch-notify start &&
+	test_when_finished "git -C w fswatch-notify exit" &&
+	git -C w fswatch-notify get </dev/null >out &&
+	records out >lines &&
+	grep "^everything=sync-timeout\$" lines &&
+	token=$(get_token out) &&
+	test -n "$token" &&
+	printf "token=%s\\0" "$token" >in &&
+	git -C w fswatch-notify get <in >out &&
+	records out >lines &&
+	grep "^everything=sync-timeout\$" lines &&
+	! grep "^path=" lines &&
+	git -C w fswatch-notify status >status &&
+	grep "^sync-timeouts: 2\$" status
+'
+
 test_expect_success 'sixteen racing clients start exactly one daemon' '
 	git -C w fswatch-notify exit &&
 	for i in $(test_seq 1 16)
