@@ -13,6 +13,9 @@ The instance id changes whenever continuity is lost (``reset``: overflow,
 watch failure); tokens of an earlier instance then answer the reason of the
 reset that ended it (for the last few instances) or "unknown-token".  Tokens
 issued before ``mark_ready`` (while the first crawl runs) answer "crawling".
+
+Paths marked with ``always(path)`` (directories the watcher cannot watch)
+are part of every answer until unmarked: what happens in them is unknown.
 """
 
 import binascii
@@ -42,6 +45,7 @@ class Journal:
     def _start_instance(self):
         self.instance = _new_instance()
         self._paths = OrderedDict()      # path -> seq, oldest first
+        self._always = {}                # paths in every answer (an ordered set)
         self._floor = self._seq          # tokens below this have expired
         self._ready_seq = None           # set by mark_ready()
 
@@ -60,6 +64,18 @@ class Journal:
             # A token t below seq would need the path we just dropped.
             if seq > self._floor:
                 self._floor = seq
+
+    def always(self, path, on=True):
+        """Put *path* in every answer from now on (or, with on=False, stop).
+
+        For a directory that cannot be watched: nobody can tell what
+        changed in it, so every answer says it may have.  A reset forgets
+        these, since the crawl that follows finds them again.
+        """
+        if on:
+            self._always[path] = None
+        else:
+            self._always.pop(path, None)
 
     def mark_ready(self):
         """The crawl is complete: tokens issued from now on can be answered.
@@ -121,6 +137,9 @@ class Journal:
                 break
             out.append(path)
         out.reverse()
+        if self._always:
+            seen = set(out)
+            out.extend(p for p in self._always if p not in seen)
         return out, None
 
     @property
@@ -130,6 +149,7 @@ class Journal:
             "seq": self._seq,
             "ready": self.ready,
             "paths": len(self._paths),
+            "always": len(self._always),
             "max-paths": self.max_paths,
             "records": self._records,
             "dropped": self._dropped,

@@ -80,7 +80,8 @@ def _is_dir(data):
 
 class _Dir:
     """A watched directory: a node of the tree."""
-    __slots__ = ("rel", "name", "parent", "wd", "subdirs", "entries", "dirty")
+    __slots__ = ("rel", "name", "parent", "wd", "subdirs", "entries", "dirty",
+                 "unwatched")
 
     def __init__(self, rel, name, parent, wd):
         self.rel = rel          # b"" for the top, else b"a/b"
@@ -90,6 +91,7 @@ class _Dir:
         self.subdirs = {}       # name -> _Dir
         self.entries = {}       # name -> packed stat data (_packed)
         self.dirty = set()      # names whose StatInfo must be read again
+        self.unwatched = None   # names of subdirectories we cannot watch
 
     def child_rel(self, name):
         return self.rel + b"/" + name if self.rel else name
@@ -127,7 +129,6 @@ class WatchTree:
         self._overflows = 0
         self._crawls = 0
         self._crawl_seconds = 0.0
-        self._unwatchable = 0
         self._started = time.time()
 
     # ---- the daemon's side -------------------------------------------------
@@ -259,6 +260,8 @@ class WatchTree:
             self.journal.record(rel)
             return
         self.journal.record(rel + b"/")
+        if mask & (IN_DELETE | IN_MOVED_FROM):
+            self._watchable(node, name)
         if mask & IN_CREATE:
             self._add_tree(node, name)
         elif mask & IN_DELETE:
@@ -392,15 +395,13 @@ class WatchTree:
                 # the event: list the parent again once events settle.
                 self._rescan.add(parent)
             else:
-                self._unwatchable += 1
-                trace("cannot watch %r: %s", rel, e)
+                self._unwatchable(parent, name, e)
             return None, ()
         try:
             try:
                 wd = self._ino.add_watch_fd(fd, DIR_MASK)
             except OSError as e:
-                self._unwatchable += 1
-                trace("cannot watch %r: %s", rel, e)
+                self._unwatchable(parent, name, e)
                 return None, ()
             node = self._adopt(parent, name, wd)
             if node is None:
@@ -409,10 +410,26 @@ class WatchTree:
         finally:
             os.close(fd)
 
+    def _unwatchable(self, parent, name, err):
+        """parent/name is a directory we cannot watch (unreadable, out of
+        file descriptors ...): every answer names it until that changes."""
+        trace("cannot watch %r: %s", parent.child_rel(name), err)
+        if parent.unwatched is None:
+            parent.unwatched = set()
+        parent.unwatched.add(name)
+        self.journal.always(parent.child_rel(name) + b"/")
+
+    def _watchable(self, parent, name):
+        """parent/name is watched again, or gone."""
+        if parent.unwatched and name in parent.unwatched:
+            parent.unwatched.discard(name)
+            self.journal.always(parent.child_rel(name) + b"/", False)
+
     def _adopt(self, parent, name, wd):
         """The node for watch *wd*, found at parent/name; None if not ours."""
         if wd in (self._cookie_wd, self._gitdir_wd):
             return None         # reached through a path that moved on
+        self._watchable(parent, name)
         self._mark(parent, name)
         node = self._wds.get(wd)
         if node is not None:
@@ -475,6 +492,9 @@ class WatchTree:
         for name in list(node.subdirs):
             if name not in entries or not _is_dir(entries[name]):
                 self._drop(node.subdirs.pop(name))
+        for name in list(node.unwatched or ()):
+            if name not in entries or not _is_dir(entries[name]):
+                self._watchable(node, name)
         return subdirs
 
     @staticmethod
@@ -562,16 +582,22 @@ class WatchTree:
         parent.subdirs[name] = node
         node.parent = parent
         node.name = name
-        node.rel = parent.child_rel(name)
-        stack = list(node.subdirs.values())
+        stack = [node]
         while stack:
             n = stack.pop()
+            self._always_for(n, False)
             n.rel = n.parent.child_rel(n.name)
+            self._always_for(n, True)
             stack.extend(n.subdirs.values())
+
+    def _always_for(self, node, on):
+        for name in node.unwatched or ():
+            self.journal.always(node.child_rel(name) + b"/", on)
 
     def _drop(self, node):
         """Stop watching a subtree that is detached (deleted or moved out)."""
         for n in node.walk():
+            self._always_for(n, False)
             if self._wds.get(n.wd) is n:
                 del self._wds[n.wd]
                 try:
@@ -589,6 +615,7 @@ class WatchTree:
         if self._wds.get(node.wd) is node:
             del self._wds[node.wd]
         self._dirty.discard(node)
+        self._always_for(node, False)
         parent = node.parent
         if parent is not None and parent.subdirs.get(node.name) is node:
             # Still in the tree, so not deleted (that event came first):
@@ -669,7 +696,8 @@ class WatchTree:
             "overflows": self._overflows,
             "crawls": self._crawls,
             "last-crawl-ms": int(self._crawl_seconds * 1000),
-            "unwatchable": self._unwatchable,
+            "unwatchable": sum(len(n.unwatched) for n in self._wds.values()
+                               if n.unwatched),
             "pending-moves": len(self._pending) + len(self._pending_old),
         }
 

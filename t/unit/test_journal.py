@@ -185,3 +185,22 @@ def test_expires_exactly_when_the_answer_would_not_fit(paths, max_paths):
         else:
             assert reason is None
             assert len(got) == distinct_after
+
+
+def test_always_paths_are_in_every_answer_until_unmarked():
+    j = ready_journal()
+    t = j.token()
+    j.always(b"locked/")
+    j.record(b"a")
+    assert j.since(t) == ([b"a", b"locked/"], None)
+    assert j.since(j.token()) == ([b"locked/"], None)
+    j.record(b"locked/")
+    assert j.since(t) == ([b"a", b"locked/"], None)      # once
+    assert j.since(None) == (None, "fresh")
+    j.always(b"locked/", False)
+    assert j.since(j.token()) == ([], None)
+    j.always(b"x/")
+    j.reset("overflow")
+    j.mark_ready()
+    assert j.since(j.token()) == ([], None)
+    assert j.stats["always"] == 0

@@ -874,3 +874,60 @@ def test_renamed_and_remade_before_we_read_either_event(fx_split):
     open(fx.p("a", "t", "later"), "w").close()
     assert fx.changes() == {b"c/s/later", b"a/t/later"}
     fx.tree.close()
+
+
+_UNREADABLE = r"""
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import test_watchtree as T
+import pathlib
+fx = T.Fixture(pathlib.Path(sys.argv[2]))
+T.sh("mkdir -p locked/sub open && echo 1 >locked/tracked && chmod 311 locked", fx.wt)
+fx.start()
+out = {"unwatchable": fx.tree.stats["unwatchable"]}
+with open(fx.p("locked", "tracked"), "a") as f:        # through x permission
+    f.write("2")
+out["edit-in-locked"] = sorted(p.decode() for p in fx.changes())
+out["nothing-changed"] = sorted(p.decode() for p in fx.changes())
+os.rename(fx.p("locked"), fx.p("open", "locked"))
+out["moved"] = sorted(p.decode() for p in fx.changes())
+os.chmod(fx.p("open", "locked"), 0o755)
+out["readable-again"] = sorted(p.decode() for p in fx.changes())
+with open(fx.p("open", "locked", "tracked"), "a") as f:
+    f.write("3")
+out["edit-when-watched"] = sorted(p.decode() for p in fx.changes())
+out["unwatchable-after"] = fx.tree.stats["unwatchable"]
+print(json.dumps(out))
+"""
+
+
+def test_unreadable_directory_is_in_every_answer(tmp_path):
+    """A directory we cannot watch (as a user who may not read it) is named
+    in every answer, under its current name, until it can be watched."""
+    if os.getuid() != 0:
+        pytest.skip("needs root to run a child as nobody")
+    import json
+    import tempfile
+    base = tempfile.mkdtemp(prefix="fswatch-nobody-")
+    try:
+        os.chown(base, 65534, 65534)
+        here = os.path.dirname(os.path.abspath(__file__))
+        proc = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             sys.executable, "-c", _UNREADABLE, here, base],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(here))))
+        if b"ModuleNotFoundError" in proc.stderr:
+            pytest.skip("the venv is not readable by nobody")
+        assert proc.returncode == 0, proc.stderr.decode()
+        got = json.loads(proc.stdout)
+    finally:
+        subprocess.run(["chmod", "-R", "u+rwx", base])
+        shutil.rmtree(base)
+    assert got["unwatchable"] == 1
+    assert got["edit-in-locked"] == ["locked/"]
+    assert got["nothing-changed"] == ["locked/"]
+    assert got["moved"] == ["locked/", "open/locked/"]
+    assert "open/locked/" in got["readable-again"]
+    assert got["edit-when-watched"] == ["open/locked/tracked"]
+    assert got["unwatchable-after"] == 0
