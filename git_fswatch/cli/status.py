@@ -333,18 +333,14 @@ def render(repo, argv, compute):
     req = engine.Request(prefix=prefix.decode("utf-8", "surrogateescape"), **req_fields)
     status = compute(repo, req)
 
-    import pygit2
     from git_fswatch.status import branch as br
-    pyrepo = pygit2.Repository(repo.git_dir)
-    need_branch = fmt == "long" or out.branch
-    if need_branch:
-        status.branch = br.read_branch(pyrepo, repo.git_dir, config, out.ahead_behind,
-                                       repo.common_dir)
+    if fmt == "long" or out.branch:
+        status.branch = br.read_branch(repo.git_dir, config, out.ahead_behind)
     if out.show_stash:
         status.stash_count = br.stash_count(repo.common_dir)
     if fmt == "long":
         from git_fswatch.status import format_long, wtstate
-        state = wtstate.read_state(pyrepo, repo.git_dir, config, status.branch)
+        state = wtstate.read_state(repo.git_dir, config, status.branch)
         return format_long.format_long(status, out, state)
     if fmt == "porcelain2":
         from git_fswatch.status import format_porcelain2

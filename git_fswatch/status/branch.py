@@ -1,14 +1,16 @@
 """HEAD, its branch and upstream, ahead/behind and the stash count.
 
 The upstream follows branch.<name>.remote and branch.<name>.merge through the
-remote's fetch refspecs to a remote-tracking ref, and is printed by its short
-name.  A configuration this module does not follow exactly (no remote, a
+remote's fetch refspecs to a remote-tracking ref (git must agree), and is
+printed by its short name; git itself counts ahead and behind.  No libgit2:
+importing it would cost more than the rest of a warm status.  A configuration this module does not follow exactly (no remote, a
 negative or unmatched refspec, a short name that could mean another ref)
 raises Unsupported rather than guess.
 """
 
 import os
 
+from git_fswatch.status import refs
 from git_fswatch.status.model import Branch, Unsupported
 
 
@@ -56,92 +58,97 @@ def tracking_ref(config, name):
     raise Unsupported("upstream %r is not stored as a remote-tracking branch" % merge)
 
 
-def short_name(pyrepo, git_dir, ref):
-    """*ref*'s short name, refusing names that another ref could claim."""
+def _short(ref):
     for lead in ("refs/remotes/", "refs/heads/"):
         if ref.startswith(lead):
-            short = ref[len(lead):]
-            break
-    else:
-        raise Unsupported("upstream %r is neither a branch nor remote-tracking" % ref)
-    rivals = ["refs/" + short, "refs/tags/" + short, "refs/heads/" + short,
-              "refs/remotes/" + short, "refs/remotes/%s/HEAD" % short]
-    for r in rivals:
-        if r != ref and pyrepo.references.get(r) is not None:
-            raise Unsupported("short name %r of %r is ambiguous" % (short, ref))
-    if os.path.exists(os.path.join(git_dir, short)):
-        raise Unsupported("short name %r of %r is ambiguous" % (short, ref))
-    return short
+            return ref[len(lead):]
+    raise Unsupported("upstream %r is neither a branch nor remote-tracking" % ref)
 
 
-def _peel_commit(pyrepo, ref):
-    import pygit2
-    obj = ref.peel(pygit2.Commit)
-    return obj.id
+def _rivals(short):
+    """The refs that git would also read *short* as."""
+    return ["refs/" + short, "refs/tags/" + short, "refs/heads/" + short,
+            "refs/remotes/" + short, "refs/remotes/%s/HEAD" % short]
 
 
-def read_branch(pyrepo, git_dir, config, ahead_behind=True, common_dir=None):
-    """Return a model.Branch for the repository's HEAD."""
-    import pygit2
-    head = pyrepo.references.get("HEAD")
-    if head is None:
-        raise Unsupported("HEAD cannot be read")
+def _parse_track(track):
+    """(ahead, behind) from for-each-ref's %(upstream:track); None for gone."""
+    if track == "":
+        return 0, 0
+    if track == "[gone]":
+        return None
+    ahead = behind = 0
+    if not (track.startswith("[") and track.endswith("]")):
+        raise Unsupported("upstream track %r" % track)
+    for part in track[1:-1].split(", "):
+        word, _, n = part.partition(" ")
+        if word == "ahead" and n.isdigit():
+            ahead = int(n)
+        elif word == "behind" and n.isdigit():
+            behind = int(n)
+        else:
+            raise Unsupported("upstream track %r" % track)
+    return ahead, behind
+
+
+def read_branch(git_dir, config, ahead_behind=True):
+    """Return a model.Branch for the worktree's HEAD.
+
+    One `git for-each-ref` reads the branch, its upstream (counting ahead and
+    behind as git status counts them) and the refs that could make the
+    upstream's short name ambiguous.
+    """
+    kind, value = refs.read_head(git_dir)
     b = Branch()
-    if head.type == pygit2.enums.ReferenceType.SYMBOLIC:
-        target = head.target
-        if not target.startswith("refs/heads/"):
-            raise Unsupported("HEAD points outside refs/heads: %r" % target)
-        b.head = target[len("refs/heads/"):]
-        ref = pyrepo.references.get(target)
-        if ref is None:
-            # Unborn ("(initial)"): an upstream, if configured, counts as
-            # gone, whether or not its ref exists.
-            up = tracking_ref(config, b.head)
-            if up is not None:
-                b.upstream = short_name(pyrepo, git_dir, up)
-                b.upstream_gone = True
-            return b
-        oid = _peel_commit(pyrepo, ref)
-    else:
-        oid = head.peel(pygit2.Commit).id
-    b.oid = str(oid)
-    if b.head is None:
+    if kind == "oid":
+        b.oid = value   # detached
         return b
+    if not value.startswith("refs/heads/"):
+        raise Unsupported("HEAD points outside refs/heads: %r" % value)
+    b.head = value[len("refs/heads/"):]
     up = tracking_ref(config, b.head)
+    patterns = [value]
+    if up is not None:
+        short = _short(up)
+        patterns += [up] + _rivals(short)
+    found = refs.for_each_ref(patterns, track=bool(up) and ahead_behind)
+    if up is not None:
+        for r in _rivals(short):
+            if r != up and r in found:
+                raise Unsupported("short name %r of %r is ambiguous" % (short, up))
+        if os.path.lexists(os.path.join(git_dir, short)):
+            raise Unsupported("short name %r of %r is ambiguous" % (short, up))
+    entry = found.get(value)
+    if entry is None:
+        # Unborn ("(initial)"): an upstream, if configured, counts as gone,
+        # whether or not its ref exists.
+        if up is not None:
+            b.upstream, b.upstream_gone = short, True
+        return b
+    b.oid = refs.commit_of(entry)
+    if b.oid is None:
+        raise Unsupported("%s is not a commit" % value)
+    if entry["upstream"] != (up or ""):
+        raise Unsupported("git reads the upstream of %s as %r, not %r"
+                          % (b.head, entry["upstream"], up))
     if up is None:
         return b
-    b.upstream = short_name(pyrepo, git_dir, up)
-    upref = pyrepo.references.get(up)
+    b.upstream = short
+    upref = found.get(up)
     if upref is None:
         b.upstream_gone = True
         return b
-    try:
-        up_oid = _peel_commit(pyrepo, upref)
-    except (pygit2.GitError, ValueError, KeyError):
+    up_oid = refs.commit_of(upref)
+    if up_oid is None:
         raise Unsupported("upstream %r is not a commit" % up)
-    if up_oid == oid:
+    if up_oid == b.oid:
         b.ahead, b.behind = 0, 0
     elif ahead_behind:
-        _check_history_is_plain(common_dir or git_dir)
-        b.ahead, b.behind = pyrepo.ahead_behind(oid, up_oid)
+        counts = _parse_track(entry["upstream:track"])
+        if counts is None:
+            raise Unsupported("git counts %r as gone" % up)
+        b.ahead, b.behind = counts
     return b
-
-
-def _check_history_is_plain(common_dir):
-    """Unsupported when git and libgit2 could walk history differently:
-    a shallow clone, grafts or replace refs."""
-    for name in ("shallow", os.path.join("info", "grafts")):
-        if os.path.exists(os.path.join(common_dir, name)):
-            raise Unsupported("%s: ahead/behind is git's to count" % name)
-    replace = os.path.join(common_dir, "refs", "replace")
-    if os.path.isdir(replace) and any(os.scandir(replace)):
-        raise Unsupported("replace refs: ahead/behind is git's to count")
-    try:
-        with open(os.path.join(common_dir, "packed-refs"), "rb") as f:
-            if b" refs/replace/" in f.read():
-                raise Unsupported("replace refs: ahead/behind is git's to count")
-    except FileNotFoundError:
-        pass
 
 
 def stash_count(common_dir):

@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Optional
 
+from git_fswatch.status import refs
 from git_fswatch.status.model import Unsupported
 
 CHECKOUT = b"checkout: moving from "
@@ -163,9 +164,8 @@ def _abbrev(oid):
     return proc.stdout.strip()
 
 
-def detached_name(pyrepo, git_dir, head_oid):
+def detached_name(git_dir, head_oid):
     """(name, at) for a detached HEAD, or (None, False): "Not currently on any branch."""
-    import pygit2
     found = last_checkout(git_dir)
     if found is None:
         return None, False
@@ -177,36 +177,29 @@ def detached_name(pyrepo, git_dir, head_oid):
         name = target.decode("utf-8")
     except UnicodeDecodeError:
         raise Unsupported("checkout target is not UTF-8")
+    if not name or any(c in name for c in " ~^:?*[\\") or ".." in name or \
+            name.startswith(("-", "/")) or name.endswith(("/", ".", ".lock")) or "@{" in name:
+        return _abbrev(noid), at   # not a ref name: a revision such as main~1
     # The ref the name stands for, by git's rules: the name itself (a full
     # ref name), then under refs/, refs/tags/, refs/heads/, refs/remotes/.
-    matches = []
     candidates = ["refs/" + name, "refs/tags/" + name, "refs/heads/" + name,
                   "refs/remotes/" + name, "refs/remotes/%s/HEAD" % name]
     if name.startswith("refs/"):
         candidates.insert(0, name)
     elif os.path.lexists(os.path.join(git_dir, name)):
         raise Unsupported("checkout target %r may name a ref at the top" % name)
-    for full in candidates:
-        try:
-            ref = pyrepo.references.get(full)
-        except (ValueError, pygit2.GitError):
-            ref = None
-        if ref is not None:
-            matches.append(ref)
+    found = refs.for_each_ref(candidates)
+    matches = [found[c] for c in candidates if c in found]
     if len(matches) > 1:
         raise Unsupported("checkout target %r is ambiguous" % name)
     if len(matches) == 1:
         ref = matches[0]
-        if ref.type == pygit2.enums.ReferenceType.SYMBOLIC:
+        if ref["symref"]:
             raise Unsupported("checkout target %r is a symbolic ref" % name)
-        try:
-            commit = str(ref.peel(pygit2.Commit).id)
-        except (pygit2.GitError, ValueError, KeyError):
-            commit = None
-        if commit == noid:
+        if refs.commit_of(ref) == noid:
             # git shortens tags and remote-tracking branches only: a branch
             # checked out with --detach is "refs/heads/<name>".
-            full = ref.name
+            full = ref["refname"]
             for lead in ("refs/tags/", "refs/remotes/"):
                 if full.startswith(lead):
                     full = full[len(lead):]
@@ -215,7 +208,7 @@ def detached_name(pyrepo, git_dir, head_oid):
     return _abbrev(noid), at
 
 
-def read_state(pyrepo, git_dir, config, branch):
+def read_state(git_dir, config, branch):
     """The State for the long format (branch: the model.Branch already read)."""
     st = State(operation=in_progress(git_dir, config))
     if st.operation == "cherry-pick":
@@ -229,5 +222,5 @@ def read_state(pyrepo, git_dir, config, branch):
             pass
     st.bisecting, st.bisect_from = bisect_start(git_dir)
     if branch.head is None and branch.oid is not None:
-        st.detached_name, st.detached_at = detached_name(pyrepo, git_dir, branch.oid)
+        st.detached_name, st.detached_at = detached_name(git_dir, branch.oid)
     return st
