@@ -112,6 +112,7 @@ class Daemon:
         self.sync_timeouts = 0
         self.declined = None     # why it would not run
         self.busy = False        # another daemon serves the worktree
+        self.warm = None         # the warm status engine, made on first use
         # A test seam: never make the cookie, as if the kernel lost its event.
         self.lose_cookies = bool(os.environ.get("GIT_FSWATCH_TEST_LOSE_COOKIES"))
 
@@ -202,6 +203,8 @@ class Daemon:
             self._remove_cookie(name)
         for client in list(self.clients.values()):
             self._drop(client)
+        if self.warm is not None:
+            self.warm.close()
         if self.watch is not None and hasattr(self.watch, "close"):
             try:
                 self.watch.close()
@@ -367,7 +370,7 @@ class Daemon:
             return self._refuse(client, "no action")
         action = action.decode("ascii", "replace")
         trace("daemon: request %s", action)
-        if action in ("get", "listdir", "fetchall"):
+        if action in ("get", "listdir", "fetchall", "warm-status"):
             if action == "listdir" and msg.get("path") is None:
                 return self._refuse(client, "listdir needs a path")
             client.request = (action, msg)
@@ -409,6 +412,8 @@ class Daemon:
             reply = self._get(msg)
         elif action == "listdir":
             reply = self._listdir(msg.get("path"))
+        elif action == "warm-status":
+            reply = self._warm_status(msg)
         else:
             reply = self._fetchall()
         self._answer(client, reply)
@@ -454,6 +459,18 @@ class Daemon:
         records.extend(("entry", stat_record(st, rel)) for rel, st in self.watch.fetchall())
         return protocol.encode(records)
 
+    # ---- the warm status engine (warm.py) ------------------------------
+    def _warm_status(self, msg):
+        """`git fswatch-status` answered from memory (see warm.py)."""
+        if self.warm is None:
+            from git_fswatch import warm
+            try:
+                self.warm = warm.WarmStatus(self.repo, self.journal)
+            except Exception as e:       # no inotify left ...: clients go cold
+                trace("daemon: no warm status engine: %s", e)
+                return protocol.encode([("version", 1), ("unsupported", str(e))])
+        return self.warm.answer(msg)
+
     def _status(self):
         records = [("version", 1), ("pid", os.getpid()),
                    ("uptime", int(time.time() - self.started)),
@@ -462,7 +479,9 @@ class Daemon:
                    ("requests", self.requests),
                    ("sync-timeouts", self.sync_timeouts),
                    ("idle-timeout", self.idle_timeout)]
-        for prefix, stats in (("", self.watch.stats), ("journal-", self.journal.stats)):
+        warm = self.warm.stats if self.warm is not None else {}
+        for prefix, stats in (("", self.watch.stats), ("journal-", self.journal.stats),
+                              ("", warm)):
             for k, v in stats.items():
                 if k == "instance":
                     continue

@@ -1,0 +1,433 @@
+"""The warm status engine: `git fswatch-status` answered by the helper's daemon.
+
+The daemon already knows what changed in the worktree (its journal); this
+module keeps, beside it, what a status computation needs besides the
+worktree, and the answers it gave, so that a status is answered from memory:
+
+- the status cache of the engine (status/cache.py's Cache: per tracked
+  directory results, the index map and the token they correspond to), held
+  in memory instead of in ``status.cache``, one per untracked/ignored mode;
+- the last answer to each distinct request (argv, cwd, environment, whether
+  standard output is a terminal): the exact stdout, stderr and exit code,
+  the journal token taken before it was computed, the generation of the git
+  dir watch and the identity of the configuration files outside the git dir.
+
+A request is answered from memory only when nothing it depends on can have
+changed: the journal reports no path since the answer's token, no event
+arrived in the git dir, common dir, refs, logs or info directories (their
+own inotify watch, GitDirWatch), and the configuration and excludes files
+outside the git dir have the same identity and are older than RACY seconds
+(a file rewritten twice in one timestamp tick could keep its identity).
+Anything else - and any doubt - recomputes, with the very code the command
+runs cold: cli/status.py's render() and status/engine.py's compute(), run
+in-process with the client's environment and working directory, the engine
+reading its cache from memory and its changes straight from the journal.
+So the bytes are the cold path's by construction.
+
+Requests that could read something we do not watch are answered but not
+remembered: a detached HEAD or a cherry-pick, revert or bisect in progress
+(their messages abbreviate object names, and new objects can lengthen an
+abbreviation), configuration with includes, a journal that names
+unwatchable directories in every answer.
+
+Whatever render() declines (FallBack, Unsupported) answers ``unsupported``:
+the client then runs the cold path, which decides for itself.  The helper
+itself must be `notify` in the client's configuration, as the cold command
+would require it to be.
+"""
+
+import contextlib
+import os
+import time
+
+from git_fswatch import inotify_os, protocol
+from git_fswatch.trace import trace
+
+ACTION = "warm-status"
+# A file changed less than this many seconds ago may change again within
+# the same timestamp tick and keep its identity: do not trust it yet.
+RACY = 2.0
+# How many distinct requests keep their last answer.
+MAX_ANSWERS = 32
+
+# What in the git dir and the common dir can change a status: HEAD, the
+# index, refs (and packed-refs), config, info/exclude and info/attributes,
+# the reflogs (stash count, detached HEAD names), MERGE_HEAD and the other
+# markers of an operation in progress.  Events on these directories (not
+# on files deeper down, except below refs/ and logs/) bump the generation.
+_GITDIR_MASK = (inotify_os.IN_MODIFY | inotify_os.IN_ATTRIB | inotify_os.IN_CLOSE_WRITE
+                | inotify_os.IN_MOVED_FROM | inotify_os.IN_MOVED_TO
+                | inotify_os.IN_CREATE | inotify_os.IN_DELETE
+                | inotify_os.IN_DELETE_SELF | inotify_os.IN_MOVE_SELF
+                | inotify_os.IN_ONLYDIR | inotify_os.IN_DONT_FOLLOW)
+_RECURSIVE = ("refs", "logs")
+_PRIVATE = b"fswatch"
+
+
+class GitDirWatch:
+    """Counts events in the git dir: `generation` changes when any arrives.
+
+    The kernel queues an inotify event before the system call that caused
+    it returns, so draining the queue when a request arrives sees every
+    change a client made before it asked.  An overflow is an event too.
+    """
+
+    def __init__(self, git_dir, common_dir):
+        self.generation = 0
+        self.events = 0
+        self._ino = inotify_os.Inotify(max_watches=None)
+        self._top = set()
+        self._wds = {}
+        tops = [os.fsencode(git_dir)]
+        if os.path.realpath(common_dir) != os.path.realpath(git_dir):
+            tops.append(os.fsencode(common_dir))
+        for top in tops:
+            self._add(top, recursive=False)
+            for name in (b"info",) + tuple(n.encode() for n in _RECURSIVE):
+                self._add(os.path.join(top, name), recursive=name != b"info")
+        self._tops = tops
+
+    def _add(self, path, recursive):
+        try:
+            wd = self._ino.add_watch(path, _GITDIR_MASK)
+        except OSError:
+            return                        # absent (no logs yet): its parent sees it come
+        self._wds[wd] = (path, recursive)
+        if recursive:
+            try:
+                with os.scandir(path) as it:
+                    subdirs = [e.path for e in it if e.is_dir(follow_symlinks=False)]
+            except OSError:
+                return
+            for sub in subdirs:
+                self._add(sub, True)
+
+    def poll(self):
+        """Read every queued event; return the generation."""
+        while True:
+            events = self._ino.read()
+            if not events:
+                return self.generation
+            for ev in events:
+                if ev.mask & inotify_os.IN_Q_OVERFLOW:
+                    self.generation += 1
+                    continue
+                path, recursive = self._wds.get(ev.wd, (None, False))
+                if path in self._tops and ev.name == _PRIVATE:
+                    continue                  # our own directory: sockets, cookies
+                self.events += 1
+                self.generation += 1
+                if ev.mask & inotify_os.IN_IGNORED:
+                    self._wds.pop(ev.wd, None)
+                    continue
+                if path is None or not ev.name or not ev.mask & inotify_os.IN_ISDIR:
+                    continue
+                if ev.mask & (inotify_os.IN_CREATE | inotify_os.IN_MOVED_TO):
+                    name = ev.name
+                    if recursive or (path in self._tops and
+                                     name.decode("latin-1") in _RECURSIVE + ("info",)):
+                        self._add(os.path.join(path, name), name != b"info" or recursive)
+
+    def close(self):
+        self._ino.close()
+
+
+def _identity(path, now):
+    """(identity, trusted) of a file outside the git dir."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        return ("absent", e.errno), True
+    newest = max(st.st_mtime, st.st_ctime)
+    return ((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
+            now - newest >= RACY)
+
+
+def outside_files(env, config):
+    """The files outside the git dir that git's configuration and ignore
+    rules are read from, for the client's environment *env*."""
+    home = env.get("HOME", "")
+    xdg = env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
+    files = []
+    if not env.get("GIT_CONFIG_NOSYSTEM"):
+        files.append(env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
+    if env.get("GIT_CONFIG_GLOBAL"):
+        files.append(env["GIT_CONFIG_GLOBAL"])
+    else:
+        if home:
+            files.append(os.path.join(home, ".gitconfig"))
+        if xdg:
+            files.append(os.path.join(xdg, "git", "config"))
+    excludes = (config.get("core.excludesfile") or [None])[-1]
+    if excludes:
+        if excludes.startswith("~/") and home:
+            excludes = os.path.join(home, excludes[2:])
+        files.append(excludes if os.path.isabs(excludes) else None)
+    elif xdg:
+        files.append(os.path.join(xdg, "git", "ignore"))
+    attributes = (config.get("core.attributesfile") or [None])[-1]
+    if attributes:
+        files.append(attributes if os.path.isabs(attributes) else None)
+    elif xdg:
+        files.append(os.path.join(xdg, "git", "attributes"))
+    return files
+
+
+class _Answer:
+    __slots__ = ("out", "err", "code", "token", "generation", "files", "used")
+
+    def __init__(self, out, err, code, token, generation, files):
+        self.out, self.err, self.code = out, err, code
+        self.token = token
+        self.generation = generation
+        self.files = files      # [(path, identity)]
+        self.used = 0
+
+
+class Unsupported(Exception):
+    """This request is for the cold path; the message says why."""
+
+
+class Source:
+    """What the engine asks of the outside world, answered in memory: the
+    status cache (per untracked/ignored mode) and the journal's changes."""
+
+    def __init__(self, journal):
+        self.journal = journal
+        self.caches = {}
+        self.mode = None
+
+    def load(self, repo):
+        return self.caches.get(self.mode)
+
+    def store(self, repo, cache):
+        self.caches[self.mode] = cache
+        return True
+
+    def changed_since(self, repo, token):
+        from git_fswatch import api
+        paths, reason = self.journal.since(token)
+        if paths is None:
+            return api.Changes(self.journal.token(), True, [], reason)
+        return api.Changes(self.journal.token(), False, list(paths), None)
+
+
+@contextlib.contextmanager
+def _engine_reads(source):
+    """Point the engine's cache and API calls at *source* for one compute().
+
+    The daemon is one thread and nothing else in it computes a status, so
+    the swap is seen by this compute() only.  (A seam in engine.compute for
+    this is asked for; see the report.)
+    """
+    from git_fswatch import api
+    from git_fswatch.status import cache
+    saved = cache.load, cache.store, api.changed_since
+    cache.load, cache.store, api.changed_since = source.load, source.store, source.changed_since
+    try:
+        yield
+    finally:
+        cache.load, cache.store, api.changed_since = saved
+
+
+@contextlib.contextmanager
+def _client_process(env, cwd):
+    """Run with the client's environment and working directory."""
+    saved_env = dict(os.environ)
+    here = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.fchdir(here)
+        os.close(here)
+
+
+def _decode_env(values):
+    env = {}
+    for item in values:
+        k, eq, v = item.partition(b"=")
+        if eq and k:
+            env[os.fsdecode(k)] = os.fsdecode(v)
+    return env
+
+
+# Variables that point git at another repository, index or object store, or
+# change how it finds one: the cold path handles them (or git does).
+_FOREIGN = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE",
+            "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+            "GIT_REPLACE_REF_BASE", "GIT_NO_REPLACE_OBJECTS", "GIT_GRAFT_FILE",
+            "GIT_SHALLOW_FILE", "GIT_OPTIONAL_LOCKS")
+
+
+class WarmStatus:
+    """The daemon's status engine; answer() takes a synced request."""
+
+    def __init__(self, repo, journal):
+        self.repo = repo
+        self.journal = journal
+        self.source = Source(journal)
+        self.gitdir = GitDirWatch(repo.git_dir, repo.common_dir)
+        self.answers = {}
+        self.hits = 0
+        self.computed = 0
+        self.declined = 0
+
+    def close(self):
+        self.gitdir.close()
+
+    @property
+    def stats(self):
+        return {"warm-hits": self.hits, "warm-computed": self.computed,
+                "warm-declined": self.declined, "warm-gitdir-events": self.gitdir.events}
+
+    def answer(self, msg):
+        """The reply (encoded message) to a synced warm-status request."""
+        try:
+            out, err, code, how = self._answer(msg)
+        except Unsupported as e:
+            self.declined += 1
+            trace("warm: unsupported: %s", e)
+            return protocol.encode([("version", 1), ("unsupported", str(e))])
+        except Exception as e:           # a bug of ours: the client goes cold
+            self.declined += 1
+            trace("warm: internal error: %s: %s", type(e).__name__, e)
+            return protocol.encode([("version", 1), ("unsupported", "internal error: %s: %s"
+                                                     % (type(e).__name__, e))])
+        trace("warm: %s (%d bytes)", how, len(out))
+        records = [("version", 1), ("exit", code), ("how", how)]
+        records.extend(("out", part) for part in out.split(b"\0"))
+        records.extend(("err", part) for part in err.split(b"\0"))
+        return protocol.encode(records)
+
+    def _request(self, msg):
+        try:
+            argv = [os.fsdecode(a) for a in msg.getall("arg")]
+            cwd = os.fsdecode(msg.get("cwd") or b"")
+            env = _decode_env(msg.getall("env"))
+            tty = msg.get("stdout-tty", b"0") != b"0"
+        except (UnicodeError, ValueError):
+            raise Unsupported("undecodable request")
+        if not os.path.isabs(cwd):
+            raise Unsupported("no working directory")
+        if tty:
+            # color follows isatty(1); this process cannot ask the client's
+            raise Unsupported("standard output is a terminal")
+        for name in _FOREIGN:
+            if name in env:
+                raise Unsupported("%s is set" % name)
+        git_dir = os.fsdecode(msg.get("git-dir") or b"")
+        if not git_dir or os.path.realpath(git_dir) != os.path.realpath(self.repo.git_dir):
+            raise Unsupported("the client found another git dir")
+        return argv, cwd, env
+
+    def _answer(self, msg):
+        argv, cwd, env = self._request(msg)
+        key = (tuple(argv), cwd, tuple(sorted(env.items())))
+        generation = self.gitdir.poll()
+        old = self.answers.get(key)
+        if old is not None and self._still_true(old, generation):
+            self.hits += 1
+            old.used = time.monotonic()
+            return old.out, old.err, old.code, "from memory"
+        self.answers.pop(key, None)
+        # The token first: the answer covers every change after it.
+        token = self.journal.token()
+        out, err, code, keep, files = self._compute(argv, cwd, env)
+        self.computed += 1
+        if keep and self.gitdir.poll() == generation:
+            answer = _Answer(out, err, code, token, generation, files)
+            answer.used = time.monotonic()
+            self.answers[key] = answer
+            while len(self.answers) > MAX_ANSWERS:
+                oldest = min(self.answers, key=lambda k: self.answers[k].used)
+                del self.answers[oldest]
+        return out, err, code, "computed"
+
+    def _still_true(self, old, generation):
+        if old.generation != generation:
+            return False
+        paths, reason = self.journal.since(old.token)
+        if paths is None or paths:
+            return False
+        now = time.time()
+        for path, identity in old.files:
+            now_identity, trusted = _identity(path, now)
+            if now_identity != identity or not trusted:
+                return False
+        return True
+
+    def _compute(self, argv, cwd, env):
+        """(out, err, code, keep, files): render() as the command runs it."""
+        from git_fswatch import config as helper_config
+        from git_fswatch import gitdir
+        from git_fswatch.cli import status as cmd
+        from git_fswatch.status import engine
+        from git_fswatch.status.model import Unsupported as EngineUnsupported
+
+        for arg in argv:
+            if arg == "--":
+                break
+            if arg in ("-h", "--help-all"):
+                raise Unsupported("help")
+        with _client_process(env, cwd):
+            try:
+                repo = gitdir.discover()
+            except gitdir.NotARepository as e:
+                raise Unsupported("not in a worktree: %s" % e)
+            if repo != self.repo:
+                raise Unsupported("the client is in another worktree")
+            try:
+                config = cmd.read_config()
+            except cmd.FallBack as e:
+                raise Unsupported(str(e))
+            helper = (config.get(helper_config.KEY.lower()) or [None])[-1]
+            resolved = helper_config.resolve(helper)
+            if resolved is None or not resolved.builtin:
+                raise Unsupported("core.fswatchHelper is not notify")
+            now = time.time()
+            files = []
+            keep = True
+            for path in outside_files(env, config):
+                if path is None:
+                    keep = False
+                    continue
+                identity, trusted = _identity(path, now)
+                files.append((path, identity))
+                keep = keep and trusted
+            if any(k.startswith(("include.", "includeif.")) for k in config):
+                keep = False          # included files could be anywhere
+            if not self._answers_stay(repo):
+                keep = False
+
+            def compute(repo, req):
+                self.source.mode = (req.untracked, req.ignored)
+                with _engine_reads(self.source):
+                    return engine.compute(repo, req)
+
+            try:
+                out = cmd.render(repo, argv, compute)
+            except (cmd.FallBack, EngineUnsupported) as e:
+                raise Unsupported(str(e))
+        return out, b"", 0, keep, files
+
+    def _answers_stay(self, repo):
+        """False when the answer may name abbreviated objects (a detached
+        HEAD, a pick, revert or bisect in progress): new objects could make
+        the abbreviation longer without any event we watch."""
+        try:
+            with open(os.path.join(repo.git_dir, "HEAD"), "rb") as f:
+                if not f.read(5) == b"ref: ":
+                    return False
+        except OSError:
+            return False
+        for name in ("CHERRY_PICK_HEAD", "REVERT_HEAD", "BISECT_LOG", "sequencer",
+                     "rebase-merge", "rebase-apply"):
+            if os.path.lexists(os.path.join(repo.git_dir, name)):
+                return False
+        return True

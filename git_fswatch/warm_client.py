@@ -1,0 +1,108 @@
+"""The thin client of the warm status engine (warm.py): `git fswatch-status`
+asks the helper's daemon for the whole answer before importing anything else.
+
+    result = warm_client.try_warm(argv)
+    if result is not None:
+        out, err, code = result       # exactly what the cold path would print
+
+It finds the git dir the way git does for a plain worktree (walking up from
+the working directory to a ``.git`` directory or ``gitdir:`` file), and asks
+the daemon listening in that git dir, if one runs: it never starts one and
+never runs git, so that a status answered warm costs an interpreter and one
+round trip.  The daemon reads the configuration as the client's git would
+(it is sent the environment) and declines unless core.fswatchHelper is the
+built-in helper.  Any doubt - no daemon, an environment that moves the repository,
+a terminal on standard output, a daemon that declines, a bad answer -
+returns None, and the caller computes cold.
+
+Imports: the socket layer (ipc.py: _socket, select) and protocol.py only.
+"""
+
+import os
+
+from git_fswatch import ipc
+from git_fswatch.trace import trace
+
+ACTION = "warm-status"
+PRIVATE = "fswatch"
+# A warm answer that takes longer than this is not warm: the cold path then
+# computes (and the daemon's answer, when it comes, is wasted).
+TIMEOUT = 10.0
+
+# Set in the environment, these move the repository or change how git
+# finds it; the cold path (and git) handle them.
+_FOREIGN = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+            "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+            "GIT_NAMESPACE")
+
+
+def find_git_dir(cwd):
+    """The git dir git would find from *cwd* (bytes), or None when in doubt."""
+    d = cwd
+    while True:
+        dotgit = d + b"/.git" if d != b"/" else b"/.git"
+        try:
+            st = os.stat(dotgit)
+        except OSError:
+            st = None
+        if st is not None:
+            if os.path.isdir(dotgit):
+                return dotgit
+            try:
+                with open(dotgit, "rb") as f:
+                    line = f.read(4096).split(b"\n", 1)[0]
+            except OSError:
+                return None
+            if not line.startswith(b"gitdir: "):
+                return None
+            target = line[len(b"gitdir: "):].strip()
+            return os.path.join(d, target)
+        if os.path.basename(d) == b".git":
+            return None                       # inside a git dir: not a worktree
+        if d == b"/":
+            return None
+        d = os.path.dirname(d)
+
+
+def request(argv, cwd, git_dir, environ, stdout_tty):
+    """The request records."""
+    records = [("version", 1), ("action", ACTION), ("cwd", cwd), ("git-dir", git_dir),
+               ("stdout-tty", 1 if stdout_tty else 0)]
+    records.extend(("arg", os.fsencode(a)) for a in argv)
+    records.extend(("env", k + b"=" + v) for k, v in environ.items() if b"\0" not in v)
+    return records
+
+
+def parse(msg):
+    """(out, err, code) from the daemon's answer, or None."""
+    code = msg.get("exit")
+    if msg.get("version") != b"1" or code is None or not code.isdigit():
+        why = msg.get("unsupported") or msg.get("error") or b"no exit code"
+        trace("status: not warm: %s", why.decode("utf-8", "replace"))
+        return None
+    return (b"\0".join(msg.getall("out")), b"\0".join(msg.getall("err")), int(code))
+
+
+def try_warm(argv, environ=None):
+    """Ask the daemon for the answer to `git fswatch-status <argv>`."""
+    environ = os.environb if environ is None else environ
+    for name in _FOREIGN:
+        if name.encode() in environ:
+            return None
+    try:
+        cwd = os.fsencode(os.getcwd())
+    except OSError:
+        return None
+    git_dir = find_git_dir(cwd)
+    if git_dir is None:
+        return None
+    try:
+        git_dir = os.path.realpath(git_dir)
+        records = request(argv, cwd, git_dir, environ, os.isatty(1))
+        msg = ipc.request(os.path.join(os.fsdecode(git_dir), PRIVATE), records, TIMEOUT)
+    except ipc.NoDaemon:
+        return None
+    except (ipc.IpcError, OSError, ValueError) as e:
+        trace("status: not warm: %s", e)
+        return None
+    return parse(msg)
