@@ -254,6 +254,10 @@ class Daemon:
                 next_check = now + self_check
                 if not self._socket_is_ours():
                     self.stopping = "the socket was removed"
+                elif self.watch.check():
+                    # a directory above the worktree or git dir was renamed:
+                    # no inotify event says so, only this check does
+                    self.stopping = "the repository went away: %s" % self.watch.gone
 
     def _timeout(self, now, stop_deadline, next_check):
         deadlines = [next_check]

@@ -197,6 +197,20 @@ test_expect_success 'a daemon exits when its worktree is moved away' '
 	test_path_is_missing moved/.git/fswatch/notify.sock
 '
 
+test_expect_success 'a daemon exits when a directory above its worktree is renamed' '
+	mkdir -p above/below &&
+	git init -q above/below/repo &&
+	(
+		GIT_FSWATCH_TEST_SELF_CHECK=0.05 &&
+		export GIT_FSWATCH_TEST_SELF_CHECK &&
+		git -C above/below/repo fswatch-notify start
+	) &&
+	pid=$(notify_pid above/below/repo) &&
+	mv above/below above/elsewhere &&
+	wait_for_exit "$pid" &&
+	test_path_is_missing above/elsewhere/repo/.git/fswatch/notify.sock
+'
+
 test_expect_success 'where inotify sees no events the daemon declines' '
 	git init -q remote &&
 	GIT_FSWATCH_TEST_FSTYPE=nfs &&
