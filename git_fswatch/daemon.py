@@ -146,10 +146,13 @@ class Daemon:
             return 0
         except OSError as e:
             return self._decline("cannot lock '%s': %s" % (self.private, e.strerror or e))
+        from git_fswatch.gitdir import UnsafeDirectory
         try:
             self._setup_cookie_dir()
         except OSError as e:
             return self._decline("cannot make '%s': %s" % (self.cookie_dir, e.strerror))
+        except UnsafeDirectory as e:
+            return self._decline(str(e))
 
         from git_fswatch import inotify_os
         from git_fswatch.journal import Journal
@@ -399,6 +402,10 @@ class Daemon:
                 os.close(fd)
         except OSError as e:
             trace("daemon: cannot make a cookie: %s", e)
+            # Most often the repository moved (a directory above it was
+            # renamed): then leave now rather than at the next self-check.
+            if self.watch.check():
+                self.stopping = "the repository went away: %s" % self.watch.gone
             return self._answer(client, self._everything("error"))
         client.cookie = name
         client.deadline = time.monotonic() + SYNC_TIMEOUT
