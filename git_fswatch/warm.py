@@ -14,7 +14,7 @@ worktree, and the answers it gave, so that a status is answered from memory:
 
 A request is answered from memory only when nothing it depends on can have
 changed: the journal reports no path since the answer's token, no event
-arrived in the git dir, common dir, refs, logs or info directories (their
+(other than a lock file's creation or removal) arrived in the git dir, common dir, refs, logs or info directories (their
 own inotify watch, GitDirWatch), and the configuration and excludes files
 outside the git dir have the same identity and are older than RACY seconds
 (a file rewritten twice in one timestamp tick could keep its identity).
@@ -115,6 +115,11 @@ class GitDirWatch:
                 path, recursive = self._wds.get(ev.wd, (None, False))
                 if path in self._tops and ev.name == _PRIVATE:
                     continue                  # our own directory: sockets, cookies
+                if ev.name.endswith(b".lock") and not ev.mask & inotify_os.IN_MOVED_TO:
+                    # git's lock files change nothing until renamed into
+                    # place (an event on the real name); git status takes
+                    # and drops index.lock each time it runs
+                    continue
                 self.events += 1
                 self.generation += 1
                 if ev.mask & inotify_os.IN_IGNORED:

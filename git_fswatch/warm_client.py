@@ -80,6 +80,7 @@ def parse(msg):
         why = msg.get("unsupported") or msg.get("error") or b"no exit code"
         trace("status: not warm: %s", why.decode("utf-8", "replace"))
         return None
+    trace("status: warm answer (%s)", (msg.get("how") or b"").decode("ascii", "replace"))
     return (b"\0".join(msg.getall("out")), b"\0".join(msg.getall("err")), int(code))
 
 
