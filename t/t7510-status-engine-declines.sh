@@ -54,6 +54,38 @@ test_expect_success 'a .gitattributes with eol or filter: declined' '
 	status_fell_back "attributes"
 '
 
+test_expect_success 'a tracked .gitattributes with text: declined' '
+	cd repo &&
+	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" rm -q -f dir/.gitattributes" &&
+	echo "*.c text" >dir/.gitattributes &&
+	git add dir/.gitattributes &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "attributes"
+'
+
+test_expect_success 'a symlinked .gitignore: declined (git does not follow it)' '
+	cd repo &&
+	test_when_finished "rm -f \"\$TRASH_DIRECTORY/repo/dir/.gitignore\" \"\$TRASH_DIRECTORY/repo/patterns\"" &&
+	echo "*.x" >patterns &&
+	ln -s ../patterns dir/.gitignore &&
+	echo x >dir/file.x &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "symlinked .gitignore" &&
+	rm dir/file.x
+'
+
+test_expect_success 'a negated pattern below the top: declined (libgit2 differs)' '
+	cd repo &&
+	test_when_finished "rm -f \"\$TRASH_DIRECTORY/repo/dir/.gitignore\" \"\$TRASH_DIRECTORY/repo/.gitignore\"" &&
+	echo "*.o" >.gitignore &&
+	echo "!keep.o" >dir/.gitignore &&
+	echo x >dir/keep.o &&
+	status_is_git_status --porcelain=v2 -z -uall &&
+	status_fell_back "negated pattern" &&
+	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^? dir/keep.o$" &&
+	rm dir/keep.o
+'
+
 test_expect_success 'core.fileMode=false: declined' '
 	cd repo &&
 	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" config --unset core.fileMode && chmod -x \"\$TRASH_DIRECTORY/repo/plain\"" &&

@@ -32,9 +32,17 @@ do
 		cd repo &&
 		same_as_git --porcelain=v2 -z -- $spec &&
 		same_as_git -- $spec &&
-		same_as_git -s -uall --ignored -- $spec
+		same_as_git -s -uall -- $spec
 	"
 done
+
+test_expect_success 'pathspecs with --ignored are left to git (git shows build/ for -- b)' '
+	cd repo &&
+	mkdir -p build && echo x >build/x && echo build/ >>.gitignore &&
+	status_is_git_status --porcelain --ignored=matching -- b &&
+	status_fell_back "pathspecs with --ignored" &&
+	grep "^!! build/$" "$TRASH_DIRECTORY/actual.out"
+'
 
 for spec in "." ".." "../top" "s" "new" "un" "../u" "../other/o"
 do

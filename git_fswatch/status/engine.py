@@ -123,6 +123,10 @@ class IgnoreRulesCheck:
             raise Unsupported("a negated pattern in info/exclude over core.excludesFile")
 
     def __call__(self, d, path):
+        if os.path.islink(path):
+            # git (2.32 and later) does not follow a symlinked .gitignore;
+            # libgit2 may
+            raise Unsupported("a symlinked .gitignore in %s" % (os.fsdecode(d) or "the top"))
         if not any(line.startswith(b"!") for line in _pattern_lines(path)):
             return
         if d or self.low_top:
@@ -367,6 +371,10 @@ def _instance(token):
 def compute(repo, req):
     """Compute the changes, unmerged, untracked and ignored entries."""
     paths = pathspec.resolve(req.pathspecs, req.prefix)
+    if paths and req.ignored != "no":
+        # git 2.39 shows ignored directories a pathspec does not select
+        # (`--ignored=matching -- b` lists "build/"): leave that to git
+        raise Unsupported("pathspecs with --ignored")
     if req.ignored not in ("no", "traditional", "matching"):
         raise Unsupported("--ignored=%s" % req.ignored)
     if req.ignored == "matching" and req.untracked == "no":

@@ -386,6 +386,12 @@ class Scanner:
         with listing:
             for de in listing:
                 name = de.name
+                if name[:4] == b".git":
+                    # tracked or not, the rules files must be looked at
+                    if name == b".gitignore" and self.on_gitignore:
+                        self.on_gitignore(d, self._abs(_join(d, name)))
+                    elif name == b".gitattributes" and self.on_attributes:
+                        self.on_attributes(self._abs(_join(d, name)))
                 e = files.get(name)
                 if e is not None or name in names:
                     if e is not None:
@@ -404,10 +410,6 @@ class Scanner:
                     continue
                 if name == b".git":
                     continue
-                if name == b".gitattributes" and self.on_attributes:
-                    self.on_attributes(self._abs(_join(d, name)))
-                elif name == b".gitignore" and self.on_gitignore:
-                    self.on_gitignore(d, self._abs(_join(d, name)))
                 if de.is_dir(follow_symlinks=False):
                     if name in subdirs:
                         real_subdirs.append(name)
