@@ -1,0 +1,214 @@
+"""Fuzzing a live daemon over its real socket.
+
+A daemon serves a real worktree; hypothesis sends it garbage, mutated and
+truncated requests, requests cut off mid-send, clients that hang up before
+or during the answer and clients that send far too much.  Every reply must
+be one whole message (an error, or a well-formed answer with a token), the
+daemon must stay the same process, keep its memory bounded, and afterwards
+still answer a real question exactly.  Bounded by max_examples (set
+GIT_FSWATCH_TEST_FUZZ_EXAMPLES for more).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from git_fswatch import protocol
+
+EXAMPLES = int(os.environ.get("GIT_FSWATCH_TEST_FUZZ_EXAMPLES", "1000"))
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/sys/fs/inotify"),
+                                reason="no inotify")
+
+# Never "exit" (it would stop the daemon on purpose), nor warm-status,
+# which runs the status engine with the request's environment.
+ACTIONS = [b"get", b"listdir", b"fetchall", b"status", b"frob", b"", b"GET",
+           b"get\xff"]
+KEYS = [b"version", b"action", b"token", b"path", b"x", b"-"]
+
+
+def _env(home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", LANG="C", LC_ALL="C",
+               GIT_FSWATCH_TEST_SPAWN_WAIT="30",
+               PATH=os.path.join(TOP, "bin") + ":" + env.get("PATH", ""))
+    return env
+
+
+def _git(top, env, *args, stdin=b""):
+    return subprocess.run(("git", "-C", str(top)) + args, env=env, input=stdin,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    base = tmp_path_factory.mktemp("fuzz")
+    top = base / "w"
+    env = _env(base)
+    subprocess.run(["git", "init", "-q", str(top)], env=env, check=True)
+    (top / "a").write_text("a\n")
+    os.makedirs(top / "d" / "e")
+    (top / "d" / "e" / "f").write_text("f\n")
+    _git(top, env, "config", "core.fswatchHelper", "notify --timeout=600")
+    _git(top, env, "fswatch-notify", "start")
+    pid = int(protocol.decode(_ask(top, b"version=1\0action=status\0\0")).get("pid"))
+    state = {"top": top, "env": env, "pid": pid, "inputs": 0}
+    yield state
+    subprocess.run(["git", "-C", str(top), "fswatch-notify", "exit"], env=env)
+    sys.stderr.write("fuzzed the daemon with %d inputs\n" % state["inputs"])
+
+
+def _sock(top):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(30)
+    s.connect(os.path.join(str(top), ".git", "fswatch", "notify.sock"))
+    return s
+
+
+def _read_all(s):
+    got = b""
+    while True:
+        try:
+            chunk = s.recv(1 << 16)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def _ask(top, data):
+    s = _sock(top)
+    try:
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return _read_all(s)
+    finally:
+        s.close()
+
+
+def _rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return "State:\tZ" not in f.read()
+    except OSError:
+        return False
+
+
+@st.composite
+def requests(draw):
+    records = [(b"version", draw(st.sampled_from([b"1", b"1", b"2", b"", b"01"])))]
+    records.append((b"action", draw(st.sampled_from(ACTIONS))))
+    for _ in range(draw(st.integers(0, 4))):
+        key = draw(st.sampled_from(KEYS))
+        records.append((key, draw(st.binary(max_size=30)).replace(b"\0", b"")))
+    data = protocol.encode(records)
+    how = draw(st.sampled_from(["whole", "garbage", "mutate", "cut", "prefix-junk"]))
+    if how == "garbage":
+        data = draw(st.binary(max_size=200))
+    elif how == "mutate":
+        data = bytearray(data)
+        for _ in range(draw(st.integers(1, 4))):
+            i = draw(st.integers(0, len(data) - 1))
+            data[i] = draw(st.integers(0, 255))
+        data = bytes(data)
+    elif how == "cut":
+        data = data[:draw(st.integers(0, len(data) - 1))]
+    elif how == "prefix-junk":
+        data = draw(st.binary(max_size=20)) + data
+    if b"action=exit\0" in data or b"action=warm" in data:
+        data = data.replace(b"action=", b"action=no-")
+    return data
+
+
+def _check_reply(reply):
+    msg = protocol.decode(reply)            # one whole message, or it raises
+    if msg.get("error") is not None:
+        assert msg.get("token") is None
+        return
+    assert msg.get("version") == b"1"
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow,
+                                 HealthCheck.function_scoped_fixture])
+@given(data=requests(), hangup=st.sampled_from(["no", "no", "no", "before", "early"]))
+def test_every_request_gets_one_whole_reply(daemon, data, hangup):
+    daemon["inputs"] += 1
+    top = daemon["top"]
+    if hangup == "no":
+        _check_reply(_ask(top, data))
+    else:
+        s = _sock(top)
+        try:
+            s.sendall(data)
+            if hangup == "early":
+                s.shutdown(socket.SHUT_WR)
+                s.recv(3)                # read a little of the reply, then go
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        s.close()
+    assert _alive(daemon["pid"])
+
+
+def test_oversized_slow_and_vanishing_clients(daemon):
+    top, pid = daemon["top"], daemon["pid"]
+    rss = _rss_kb(pid)
+    silent = [_sock(top) for _ in range(50)]
+    flood = []
+    for _ in range(50):
+        s = _sock(top)
+        try:
+            s.sendall(b"version=1\0action=get\0token=" + b"x" * 60000)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        flood.append(s)
+    # Others are served meanwhile.
+    _check_reply(_ask(top, b"version=1\0action=status\0\0"))
+    # Far more than a request may be: refused, and the connection ends.
+    reply = _ask(top, b"version=1\0action=get\0token=" + b"y" * (1 << 20))
+    assert protocol.decode(reply).get("error").startswith(b"message longer than")
+    for s in silent + flood:
+        s.close()
+    # A client that asks for a large answer and hangs up after a few bytes.
+    for _ in range(20):
+        s = _sock(top)
+        s.sendall(b"version=1\0action=fetchall\0\0")
+        s.shutdown(socket.SHUT_WR)
+        s.recv(5)
+        s.close()
+    daemon["inputs"] += 121
+    assert _alive(pid)
+    assert _rss_kb(pid) < rss + 64 * 1024, "the daemon grew by more than 64 MB"
+
+
+def test_after_the_fuzz_the_daemon_answers_exactly(daemon):
+    top, env, pid = daemon["top"], daemon["env"], daemon["pid"]
+    first = protocol.decode(_ask(top, b"version=1\0action=get\0\0"))
+    token = first.get("token")
+    (top / "d" / "e" / "new").write_text("new\n")
+    with open(top / "a", "a") as f:
+        f.write("more\n")
+    answer = protocol.decode(_ask(top, b"version=1\0action=get\0token=" + token + b"\0\0"))
+    assert answer.get("everything") is None
+    assert sorted(answer.getall("path")) == [b"a", b"d/e/new"]
+    status = protocol.decode(_ask(top, b"version=1\0action=status\0\0"))
+    assert int(status.get("pid")) == pid
+    assert _alive(pid)
