@@ -148,12 +148,17 @@ def _identity(path, now):
             now - newest >= RACY)
 
 
-def outside_files(env, config):
-    """The files outside the git dir that git's configuration and ignore
-    rules are read from, for the client's environment *env*."""
+def _xdg(env):
     home = env.get("HOME", "")
-    xdg = env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
-    files = []
+    return env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
+
+
+def config_files(env):
+    """The configuration files outside the git dir git reads, for the
+    client's environment *env*; None stands for one we cannot name."""
+    home = env.get("HOME", "")
+    xdg = _xdg(env)
+    files = [None] if env.get("GIT_CONFIG") else []
     if not env.get("GIT_CONFIG_NOSYSTEM"):
         files.append(env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
     if env.get("GIT_CONFIG_GLOBAL"):
@@ -163,18 +168,22 @@ def outside_files(env, config):
             files.append(os.path.join(home, ".gitconfig"))
         if xdg:
             files.append(os.path.join(xdg, "git", "config"))
-    excludes = (config.get("core.excludesfile") or [None])[-1]
-    if excludes:
-        if excludes.startswith("~/") and home:
-            excludes = os.path.join(home, excludes[2:])
-        files.append(excludes if os.path.isabs(excludes) else None)
-    elif xdg:
-        files.append(os.path.join(xdg, "git", "ignore"))
-    attributes = (config.get("core.attributesfile") or [None])[-1]
-    if attributes:
-        files.append(attributes if os.path.isabs(attributes) else None)
-    elif xdg:
-        files.append(os.path.join(xdg, "git", "attributes"))
+    return [f if f is None or os.path.isabs(f) else None for f in files]
+
+
+def rule_files(env, config):
+    """The excludes and attributes files outside the git dir."""
+    home = env.get("HOME", "")
+    xdg = _xdg(env)
+    files = []
+    for key, default in (("core.excludesfile", "ignore"), ("core.attributesfile", "attributes")):
+        value = (config.get(key) or [None])[-1]
+        if value:
+            if value.startswith("~/") and home:
+                value = os.path.join(home, value[2:])
+            files.append(value if os.path.isabs(value) else None)
+        elif xdg:
+            files.append(os.path.join(xdg, "git", default))
     return files
 
 
@@ -235,6 +244,65 @@ def _engine_reads(source):
         cache.load, cache.store, api.changed_since = saved
 
 
+# git commands whose output depends only on their arguments, working
+# directory and environment, the git dir and the configuration files: while
+# none of these changes, running one again would print the same.
+_READ_ONLY = {("config", "-z", "--list"), ("rev-parse",), ("diff-index", "--cached"),
+              ("for-each-ref",)}
+
+
+def _read_only(cmd):
+    if not cmd or cmd[0] != "git":
+        return False
+    return any(tuple(cmd[1:1 + len(p)]) == p for p in _READ_ONLY)
+
+
+class GitMemo:
+    """Remembers what read-only git commands printed, for one context (the
+    git dir's generation and the identity of the configuration files);
+    a new context forgets everything.  `rev-parse --short` is not
+    remembered: new objects can lengthen an abbreviation."""
+
+    def __init__(self):
+        self.context = None
+        self.results = {}
+        self.hits = 0
+
+    def enter(self, context):
+        if context is None or context != self.context:
+            self.results = {}
+        self.context = context
+
+    @contextlib.contextmanager
+    def active(self):
+        """subprocess.run() through the memo, for one compute()."""
+        import subprocess
+        real = subprocess.run
+        memo = self
+
+        def run(cmd, *args, **kw):
+            if memo.context is None or args or not _read_only(cmd) or "--short" in cmd \
+                    or kw.get("input") is not None or kw.get("check"):
+                return real(cmd, *args, **kw)
+            env = kw.get("env")
+            key = (tuple(cmd), kw.get("cwd") or os.getcwd(),
+                   tuple(sorted((env if env is not None else os.environ).items())),
+                   kw.get("stdout"), kw.get("stderr"))
+            done = memo.results.get(key)
+            if done is None:
+                done = memo.results[key] = real(cmd, **kw)
+            else:
+                memo.hits += 1
+            return subprocess.CompletedProcess(done.args, done.returncode,
+                                               done.stdout, done.stderr)
+
+        subprocess.run = run
+        try:
+            yield
+        finally:
+            subprocess.run = real
+
+
 @contextlib.contextmanager
 def _client_process(env, cwd):
     """Run with the client's environment and working directory."""
@@ -279,6 +347,7 @@ class WarmStatus:
         self.source = Source(journal)
         self.gitdir = GitDirWatch(repo.git_dir, repo.common_dir)
         self.answers = {}
+        self.memo = GitMemo()
         self.hits = 0
         self.computed = 0
         self.declined = 0
@@ -289,7 +358,8 @@ class WarmStatus:
     @property
     def stats(self):
         return {"warm-hits": self.hits, "warm-computed": self.computed,
-                "warm-declined": self.declined, "warm-gitdir-events": self.gitdir.events}
+                "warm-declined": self.declined, "warm-gitdir-events": self.gitdir.events,
+                "warm-git-memo-hits": self.memo.hits}
 
     def answer(self, msg):
         """The reply (encoded message) to a synced warm-status request."""
@@ -336,16 +406,28 @@ class WarmStatus:
         key = (tuple(argv), cwd, tuple(sorted(env.items())))
         generation = self.gitdir.poll()
         old = self.answers.get(key)
-        if old is not None and self._still_true(old, generation):
+        why = self._changed(old, generation) if old is not None else "a new request"
+        if why is None:
             self.hits += 1
             old.used = time.monotonic()
             return old.out, old.err, old.code, "from memory"
+        trace("warm: computing: %s", why)
         self.answers.pop(key, None)
-        # The token first: the answer covers every change after it.
-        token = self.journal.token()
-        out, err, code, keep, files = self._compute(argv, cwd, env)
-        self.computed += 1
-        if keep and self.gitdir.poll() == generation:
+        for attempt in range(3):
+            # The token first: the answer covers every change after it.
+            token = self.journal.token()
+            out, err, code, keep, files = self._compute(argv, cwd, env, generation)
+            self.computed += 1
+            # One git dir throughout (the engine's own check that HEAD and
+            # the index stayed put asks git through the memo).
+            now = self.gitdir.poll()
+            if now == generation:
+                break
+            trace("warm: the git dir changed during the computation; again")
+            generation = now
+        else:
+            raise Unsupported("the git dir keeps changing")
+        if keep:
             answer = _Answer(out, err, code, token, generation, files)
             answer.used = time.monotonic()
             self.answers[key] = answer
@@ -354,20 +436,25 @@ class WarmStatus:
                 del self.answers[oldest]
         return out, err, code, "computed"
 
-    def _still_true(self, old, generation):
+    def _changed(self, old, generation):
+        """Why the remembered answer *old* may be stale, or None."""
         if old.generation != generation:
-            return False
+            return "the git dir changed"
         paths, reason = self.journal.since(old.token)
-        if paths is None or paths:
-            return False
+        if paths is None:
+            return "the journal says everything (%s)" % reason
+        if paths:
+            return "%d path(s) changed, e.g. %r" % (len(paths), paths[0])
         now = time.time()
         for path, identity in old.files:
             now_identity, trusted = _identity(path, now)
-            if now_identity != identity or not trusted:
-                return False
-        return True
+            if now_identity != identity:
+                return "%s changed" % path
+            if not trusted:
+                return "%s changed lately" % path
+        return None
 
-    def _compute(self, argv, cwd, env):
+    def _compute(self, argv, cwd, env, generation):
         """(out, err, code, keep, files): render() as the command runs it."""
         from git_fswatch import config as helper_config
         from git_fswatch import gitdir
@@ -380,7 +467,18 @@ class WarmStatus:
                 break
             if arg in ("-h", "--help-all"):
                 raise Unsupported("help")
-        with _client_process(env, cwd):
+        now = time.time()
+        files = []
+        keep = True
+        for path in config_files(env):
+            if path is None:
+                keep = False
+                continue
+            identity, trusted = _identity(path, now)
+            files.append((path, identity))
+            keep = keep and trusted
+        self.memo.enter((generation, tuple(files)) if keep else None)
+        with _client_process(env, cwd), self.memo.active():
             try:
                 repo = gitdir.discover()
             except gitdir.NotARepository as e:
@@ -395,10 +493,7 @@ class WarmStatus:
             resolved = helper_config.resolve(helper)
             if resolved is None or not resolved.builtin:
                 raise Unsupported("core.fswatchHelper is not notify")
-            now = time.time()
-            files = []
-            keep = True
-            for path in outside_files(env, config):
+            for path in rule_files(env, config):
                 if path is None:
                     keep = False
                     continue
@@ -406,7 +501,8 @@ class WarmStatus:
                 files.append((path, identity))
                 keep = keep and trusted
             if any(k.startswith(("include.", "includeif.")) for k in config):
-                keep = False          # included files could be anywhere
+                keep = False          # included files could be anywhere:
+                self.memo.enter(None)  # read the config again each time
             if not self._answers_stay(repo):
                 keep = False
 
