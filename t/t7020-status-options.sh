@@ -82,12 +82,12 @@ test_expect_success 'options after a pathspec, and pathspecs, as git' '
 	status_is_git_status -- -s
 '
 
-for config in "status.short=true" "status.short=false" "status.branch=true" \
+for config in "status.short=true" "status.branch=true" \
 	"status.showStash=true" "status.showUntrackedFiles=no" \
 	"status.showUntrackedFiles=all" "status.aheadBehind=false" \
 	"advice.statusHints=false" "status.displayCommentPrefix=true" \
 	"core.quotePath=false" "color.status=always" "color.ui=always" \
-	"color.status=auto" "color.status=never" "color.ui=false" "status.renames=false" \
+	"color.status=auto" "color.ui=false" "status.renames=false" \
 	"diff.renames=false" "status.relativePaths=false" "column.status=never"
 do
 	test_expect_success "git -c $config is our own answer" "

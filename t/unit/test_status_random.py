@@ -7,7 +7,7 @@ conflicting merges); after each burst a few random argument sets and configs
 are compared, end to end through the real command (and so through the
 engine), and in-process through the oracle (the formatters alone).
 
-Bounded in time: GIT_FSWATCH_TEST_RANDOM_SECONDS (default 12).  The seed is
+Bounded in time: GIT_FSWATCH_TEST_RANDOM_SECONDS (default 10).  The seed is
 GIT_FSWATCH_TEST_RANDOM_SEED or the time; a failure prints it and the
 operations that led there, so that it can be replayed.
 """
@@ -189,7 +189,7 @@ def _compare_oracle(world, args, config, monkeypatch):
 
 def test_random_bursts(tmp_path, monkeypatch):
     seed = int(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SEED") or time.time())
-    budget = float(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SECONDS") or 12)
+    budget = float(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SECONDS") or 10)
     rng = random.Random(seed)
     top = str(tmp_path / "repo")
     subprocess.run(["git", "init", "-q", "-b", "main", top], check=True, env=_env(tmp_path))
