@@ -35,6 +35,10 @@ from git_fswatch import ipc, protocol
 from git_fswatch.trace import trace
 
 MAX_REQUEST = 64 * 1024
+# At most this many connections at once, so that memory stays bounded
+# (MAX_REQUEST each) whoever connects: beyond it the client that has been
+# sending its request the longest is dropped to make room.
+MAX_CLIENTS = 200
 CLIENT_TIMEOUT = 5.0
 SYNC_TIMEOUT = 2.0
 EXIT_FLUSH = 1.0
@@ -313,6 +317,10 @@ class Daemon:
             except OSError as e:
                 trace("daemon: accept: %s", e)
                 return
+            if len(self.clients) >= MAX_CLIENTS and not self._make_room():
+                trace("daemon: %d clients already; closing a new one", len(self.clients))
+                sock.close()
+                continue
             now = time.monotonic()
             self.last_activity = now
             sock.setblocking(False)
@@ -326,6 +334,15 @@ class Daemon:
                     [("error", "permission denied: uid %d is not the daemon's" % uid)]))
                 continue
             self.sel.register(sock, selectors.EVENT_READ, client)
+
+    def _make_room(self):
+        """Drop the slowest client still sending its request; False if none."""
+        reading = [c for c in self.clients.values() if not c.done]
+        if not reading:
+            return False
+        trace("daemon: %d clients already; dropping the slowest", len(self.clients))
+        self._drop(min(reading, key=lambda c: c.deadline))
+        return True
 
     def _read(self, client):
         try:
