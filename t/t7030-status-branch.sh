@@ -138,6 +138,15 @@ test_expect_success 'detached with no checkout in the reflog' '
 	check_all
 '
 
+test_expect_success 'a branch that is a symbolic ref is git'"'"'s to name' '
+	cd repo &&
+	git symbolic-ref refs/heads/alias refs/heads/main &&
+	test_when_finished "git -C repo checkout -q main && git -C repo symbolic-ref -d refs/heads/alias" &&
+	git symbolic-ref HEAD refs/heads/alias &&
+	status_is_git_status && status_fell_back symbolic &&
+	status_is_git_status -sb
+'
+
 test_expect_success 'stash counts of one and two' '
 	cd repo &&
 	git checkout -q main &&

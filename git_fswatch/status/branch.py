@@ -125,6 +125,9 @@ def read_branch(git_dir, config, ahead_behind=True):
         if up is not None:
             b.upstream, b.upstream_gone = short, True
         return b
+    if entry["symref"]:
+        # git names the branch at the end of the chain; leave that to it.
+        raise Unsupported("%s is a symbolic ref" % value)
     b.oid = refs.commit_of(entry)
     if b.oid is None:
         raise Unsupported("%s is not a commit" % value)
