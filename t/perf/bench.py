@@ -7,6 +7,15 @@ table gives medians and the ratio against plain `git status` measured in the
 same run.  Before anything is timed, every configuration's output is compared
 with plain git's: a fast wrong answer is reported as WRONG, not as a speed-up.
 
+Rows beyond git's own configurations: `git fswatch-status` answered warm by
+the helper's daemon (from memory, and computed after one file changed before
+each run), and the floor under any Python command (an empty interpreter).
+Then, per size, what the helper itself costs: the crawl to ready, its resident
+memory (after the crawl, and with the warm engine loaded), the latency of an
+empty `get` (in-process round trip, and through the command line), and how
+many file creations a second it absorbs without the kernel's queue
+overflowing.
+
 Timings are printed, never asserted.
 """
 
@@ -28,12 +37,13 @@ HOOK = "git fswatch-notify hook"
 
 
 class Config:
-    def __init__(self, name, git_config, argv, needs=None, helper=False):
+    def __init__(self, name, git_config, argv, needs=None, helper=False, before=None):
         self.name = name
         self.git_config = git_config     # list of "key=value" for git -c
         self.argv = argv                 # after "git -c ... "
         self.needs = needs               # callable(worktree) -> None or a reason to skip
         self.helper = helper             # stop `git fswatch-notify` here afterwards
+        self.before = before             # callable(worktree), untimed, before each run
 
     def command(self):
         cmd = ["git"]
@@ -84,7 +94,19 @@ def configs():
                ["fswatch-status", "--porcelain=v2"]),
         Config("fswatch-status, helper", ["core.fswatchHelper=notify"],
                ["fswatch-status", "--porcelain=v2"], helper=True),
+        Config("fswatch-status, helper, 1 edit", ["core.fswatchHelper=notify"],
+               ["fswatch-status", "--porcelain=v2"], helper=True, before=touch_one),
     ]
+
+
+def touch_one(wt):
+    """One more line in one tracked file: the warm answer must be computed."""
+    with open(os.path.join(wt, "d000", "d000", "f000.txt"), "a") as f:
+        f.write("edit\n")
+
+
+FLOOR = [("python -c pass", [sys.executable, "-c", "pass"]),
+         ("python -S -c pass", [sys.executable, "-S", "-c", "pass"])]
 
 
 def worktree_for(repo, name):
@@ -116,6 +138,14 @@ def make_dirty(wt, nfiles, count=10):
             f.write("new\n")
 
 
+def right(cfg, wt):
+    """Does *cfg* print what plain git status prints in *wt* now?"""
+    ref = subprocess.run(["git", "--no-optional-locks", "-c", "core.fsmonitor=false"]
+                         + STATUS_ARGS, cwd=wt, stdout=subprocess.PIPE)
+    p = subprocess.run(cfg.command(), cwd=wt, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p.returncode == 0 and p.stdout == ref.stdout
+
+
 def stop_helper(wt):
     subprocess.run(["git", "fswatch-notify", "exit"], cwd=wt, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -135,25 +165,31 @@ def measure(size, scenario, cfgs, runs, trees):
             make_dirty(wt, size)
         active.append((cfg, wt))
 
-    # Warm-up round, which also checks every answer against plain git's.
-    expected = None
+    # Warm-up round (two runs: a helper's first answer is a full scan, and a
+    # warm engine's first is computed), then each answer is checked against
+    # plain git status in the same worktree, as it is again after the timed
+    # rounds: a fast wrong answer is WRONG, not a speed-up.
     wrong = set()
     for cfg, wt in active:
-        p = subprocess.run(cfg.command(), cwd=wt, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # a second warm-up: the helper's first answer is always a full scan
-        p = subprocess.run(cfg.command(), cwd=wt, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        if expected is None:
-            expected = p.stdout
-        elif p.stdout != expected or p.returncode != 0:
+        for _ in range(2):
+            if cfg.before:
+                cfg.before(wt)
+            subprocess.run(cfg.command(), cwd=wt, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if not right(cfg, wt):
             wrong.add(cfg.name)
 
     times = {cfg.name: [] for cfg, _ in active}
     for _ in range(runs):
         for cfg, wt in active:
+            if cfg.before:
+                cfg.before(wt)
             cmd = cfg.command()
             t0 = time.perf_counter()
             subprocess.run(cmd, cwd=wt, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             times[cfg.name].append(time.perf_counter() - t0)
+    for cfg, wt in active:
+        if not right(cfg, wt):
+            wrong.add(cfg.name)
 
     for cfg, wt in active:
         if cfg.helper:
@@ -165,6 +201,122 @@ def measure(size, scenario, cfgs, runs, trees):
         rows.append((size, scenario, cfg.name, med * 1000, med / base,
                      "WRONG" if cfg.name in wrong else ""))
     return rows, skipped
+
+
+def median_ms(cmd, runs, cwd=None, **kw):
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def daemon_status(wt):
+    p = run(["git", "fswatch-notify", "status"], cwd=wt, check=False)
+    out = {}
+    for line in p.stdout.decode(errors="replace").splitlines():
+        k, _, v = line.partition(": ")
+        out[k] = v
+    return out
+
+
+def rss_mb(pid):
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def mb(rss, size):
+    if size < 100000:      # the interpreter's own ~10 MB would dominate
+        return "%.0f MB" % rss
+    return "%.0f MB (%.0f MB per 100k files)" % (rss, rss * 100000 / size)
+
+
+def synced_get(private, token=None):
+    from git_fswatch import ipc
+    records = [("version", 1), ("action", "get")]
+    if token:
+        records.append(("token", token))
+    msg = ipc.request(private, records, 30)
+    return msg.get("token").decode(), msg
+
+
+WRITER = """
+import os, sys
+d = sys.argv[1]
+os.mkdir(d)
+for i in range(int(sys.argv[2])):
+    os.close(os.open("%s/f%d" % (d, i), os.O_CREAT | os.O_WRONLY, 0o644))
+"""
+
+
+def storm(wt, private, writers, per_writer):
+    """Create writers * per_writer files as fast as *writers* processes can;
+    return (creations a second, whether the daemon saw an overflow)."""
+    before = int(daemon_status(wt).get("overflows", 0))
+    dirs = [os.path.join(wt, "storm-%d-%d" % (writers, i)) for i in range(writers)]
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, d, str(per_writer)]) for d in dirs]
+    for p in procs:
+        p.wait()
+    rate = writers * per_writer / (time.perf_counter() - t0)
+    synced_get(private)
+    after = int(daemon_status(wt).get("overflows", 0))
+    for d in dirs:
+        shutil.rmtree(d)
+    synced_get(private)
+    return rate, after > before
+
+
+def helper_facts(size, trees, runs):
+    """What the helper costs on a tree of *size* files: [(fact, value)]."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+    from git_fswatch import protocol
+    repo = gen_tree.make_tree(trees, size)
+    wt = worktree_for(repo, "helper facts")
+    git_dir = run(["git", "rev-parse", "--absolute-git-dir"], cwd=wt).stdout.decode().strip()
+    private = os.path.join(git_dir, "fswatch")
+    stop_helper(wt)
+    facts = []
+    git = ["git", "-c", "core.fswatchHelper=notify"]
+    t0 = time.perf_counter()
+    run(git + ["fswatch-notify", "start"], cwd=wt)
+    facts.append(("crawl to ready (`start`, wall)", "%.2f s" % (time.perf_counter() - t0)))
+    st = daemon_status(wt)
+    facts.append(("crawl (the daemon's count)", "%s ms" % st.get("last-crawl-ms", "?")))
+    pid = st["pid"]
+    facts.append(("RSS after the crawl", mb(rss_mb(pid), size)))
+    for _ in range(2):
+        run(git + ["fswatch-status", "--porcelain=v2"], cwd=wt)
+    facts.append(("RSS with the warm engine loaded", mb(rss_mb(pid), size)))
+    token, _ = synced_get(private)
+    lat = []
+    for _ in range(51):
+        t0 = time.perf_counter()
+        token, msg = synced_get(private, token)
+        lat.append(time.perf_counter() - t0)
+    facts.append(("empty get, in-process round trip", "%.2f ms" % (statistics.median(lat) * 1000)))
+    facts.append(("empty get, `git fswatch-notify get`", "%.1f ms" % median_ms(
+        git + ["fswatch-notify", "get"], runs, cwd=wt,
+        input=protocol.encode([("token", token)]))))
+    absorbed, overflowed = 0, False
+    for writers in (1, 2):
+        rate, overflowed = storm(wt, private, writers, 20000)
+        if overflowed:
+            break
+        absorbed = max(absorbed, rate)
+    if overflowed:
+        facts.append(("creations/s without overflow", "%.0f (overflowed at %.0f/s)"
+                      % (absorbed, rate)))
+    else:
+        facts.append(("creations/s without overflow", "%.0f or more (never overflowed)"
+                      % absorbed))
+    stop_helper(wt)
+    return facts
 
 
 def main(argv=None):
@@ -184,19 +336,28 @@ def main(argv=None):
     print("# %s, Python %s, %d cores, %s" % (git_version, platform.python_version(),
                                              os.cpu_count(), platform.machine()))
     print("# medians of %d interleaved runs after two warm-up runs; ratio against plain"
-          " git status" % args.runs)
-    print("%-9s %-8s %-28s %10s %7s" % ("files", "tree", "command", "median ms", "ratio"))
+          " git status; modules byte-compiled" % args.runs)
+    print("%-9s %-8s %-32s %10s %7s" % ("files", "tree", "command", "median ms", "ratio"))
     all_skipped = {}
     wrong = False
     for size in sizes:
         for scenario in ("clean", "dirty"):
             rows, skipped = measure(size, scenario, configs(), args.runs, args.trees)
             for size_, scen, name, ms, ratio, flag in rows:
-                print("%-9d %-8s %-28s %10.1f %6.2fx %s" % (size_, scen, name, ms, ratio, flag))
+                print("%-9d %-8s %-32s %10.1f %6.2fx %s" % (size_, scen, name, ms, ratio, flag))
                 wrong = wrong or bool(flag)
             sys.stdout.flush()
             for name, reason in skipped:
                 all_skipped[name] = reason
+    print()
+    print("%-9s %-38s %s" % ("files", "helper", "value"))
+    for size in sizes:
+        for fact, value in helper_facts(size, args.trees, args.runs):
+            print("%-9d %-38s %s" % (size, fact, value))
+            sys.stdout.flush()
+    print()
+    print("# start-up floor: %s" % ", ".join(
+        "%s %.1f ms" % (name, median_ms(cmd, args.runs)) for name, cmd in FLOOR))
     for name, reason in sorted(all_skipped.items()):
         print("# skipped %s: %s" % (name, reason))
     if wrong:
