@@ -41,7 +41,8 @@ def _map_refspec(spec, ref):
 
 def tracking_ref(config, name):
     """The ref that is *name*'s upstream, or None when none is configured."""
-    merge = _last(config, "branch.%s.merge" % name)
+    merges = config.get("branch.%s.merge" % name)
+    merge = merges[0] if merges else None   # git's upstream is the first one
     if not merge:
         return None
     remote = _last(config, "branch.%s.remote" % name)
@@ -136,6 +137,8 @@ def read_branch(git_dir, config, ahead_behind=True):
                           % (b.head, entry["upstream"], up))
     if up is None:
         return b
+    if entry["upstream:short"] != short:
+        raise Unsupported("git shortens %r to %r, not %r" % (up, entry["upstream:short"], short))
     b.upstream = short
     upref = found.get(up)
     if upref is None:
