@@ -30,6 +30,9 @@ remembered: a detached HEAD or a cherry-pick, revert or bisect in progress
 abbreviation), configuration with includes, a journal that names
 unwatchable directories in every answer.
 
+The client's standard output being a terminal (for color) is a fact it
+sends; render() is made to use it instead of asking isatty(1) here.
+
 Whatever render() declines (FallBack, Unsupported) answers ``unsupported``:
 the client then runs the cold path, which decides for itself.  The helper
 itself must be `notify` in the client's configuration, as the cold command
@@ -320,6 +323,28 @@ def _client_process(env, cwd):
         os.close(here)
 
 
+@contextlib.contextmanager
+def _client_tty(tty):
+    """Color as the client's standard output decides it: color.want_color()
+    asks isatty(1), which here is the daemon's (/dev/null, or a terminal
+    when run by hand).  The client said whether its own is one; git's pager
+    (GIT_PAGER_IN_USE in the client's environment) counts as one, as in
+    color.want_color().  (A seam in render() for this is asked for.)"""
+    from git_fswatch.status import color
+    real = color.want_color
+
+    def want_color(config, isatty=None):
+        if isatty is None:
+            isatty = tty or (color._pager_in_use() and color._pager_color(config))
+        return real(config, isatty)
+
+    color.want_color = want_color
+    try:
+        yield
+    finally:
+        color.want_color = real
+
+
 def _decode_env(values):
     env = {}
     for item in values:
@@ -390,20 +415,17 @@ class WarmStatus:
             raise Unsupported("undecodable request")
         if not os.path.isabs(cwd):
             raise Unsupported("no working directory")
-        if tty:
-            # color follows isatty(1); this process cannot ask the client's
-            raise Unsupported("standard output is a terminal")
         for name in _FOREIGN:
             if name in env:
                 raise Unsupported("%s is set" % name)
         git_dir = os.fsdecode(msg.get("git-dir") or b"")
         if not git_dir or os.path.realpath(git_dir) != os.path.realpath(self.repo.git_dir):
             raise Unsupported("the client found another git dir")
-        return argv, cwd, env
+        return argv, cwd, env, tty
 
     def _answer(self, msg):
-        argv, cwd, env = self._request(msg)
-        key = (tuple(argv), cwd, tuple(sorted(env.items())))
+        argv, cwd, env, tty = self._request(msg)
+        key = (tuple(argv), cwd, tuple(sorted(env.items())), tty)
         generation = self.gitdir.poll()
         old = self.answers.get(key)
         why = self._changed(old, generation) if old is not None else "a new request"
@@ -416,7 +438,7 @@ class WarmStatus:
         for attempt in range(3):
             # The token first: the answer covers every change after it.
             token = self.journal.token()
-            out, err, code, keep, files = self._compute(argv, cwd, env, generation)
+            out, err, code, keep, files = self._compute(argv, cwd, env, tty, generation)
             self.computed += 1
             # One git dir throughout (the engine's own check that HEAD and
             # the index stayed put asks git through the memo).
@@ -454,7 +476,7 @@ class WarmStatus:
                 return "%s changed lately" % path
         return None
 
-    def _compute(self, argv, cwd, env, generation):
+    def _compute(self, argv, cwd, env, tty, generation):
         """(out, err, code, keep, files): render() as the command runs it."""
         from git_fswatch import config as helper_config
         from git_fswatch import gitdir
@@ -478,7 +500,7 @@ class WarmStatus:
             files.append((path, identity))
             keep = keep and trusted
         self.memo.enter((generation, tuple(files)) if keep else None)
-        with _client_process(env, cwd), self.memo.active():
+        with _client_process(env, cwd), self.memo.active(), _client_tty(tty):
             try:
                 repo = gitdir.discover()
             except gitdir.NotARepository as e:
