@@ -18,14 +18,16 @@ status_is_git_status () {
 }
 
 # status_answered_itself: the last status_is_git_status printed its own
-# answer, without running git status.
+# answer (computed here, or by the helper's daemon), without running git
+# status.
 status_answered_itself () {
 	if grep "falling back" "$TRASH_DIRECTORY/trace" >&4
 	then
 		echo >&4 "fswatch-status fell back to git status"
 		return 1
 	fi
-	grep "answered without git status" "$TRASH_DIRECTORY/trace" >/dev/null
+	grep -e "answered without git status" -e "status: warm answer" \
+		"$TRASH_DIRECTORY/trace" >/dev/null
 }
 
 # status_fell_back [<reason>]: the last status_is_git_status ran the real git

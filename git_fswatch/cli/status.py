@@ -313,19 +313,25 @@ def settle(args, config):
     return fmt, out, req
 
 
-def render(repo, argv, compute):
-    """The bytes git status would print, or FallBack/Unsupported."""
+def render(repo, argv, compute, isatty=None):
+    """The bytes git status would print, or FallBack/Unsupported.
+
+    *isatty*: whether the output goes to a terminal (for color.status=auto);
+    None asks standard output.  The warm engine computes in the helper's
+    daemon for a client whose terminal is elsewhere, and says.
+    """
     from git_fswatch.status.model import Unsupported
     from git_fswatch.status import options
     args = parse_args(argv)
     config = read_config()
     check_environment(config)
     fmt, out_fields, req_fields = settle(args, config)
-    if out_fields["comment_prefix"] and fmt == "long" and want_color_for(config):
+    colored = fmt in ("long", "short") and want_color_for(config, isatty)
+    if out_fields["comment_prefix"] and fmt == "long" and colored:
         raise Unsupported("colored output with the comment prefix")
     prefix = prefix_of(repo.worktree)
     out = options.Output(prefix=prefix, **out_fields)
-    if fmt in ("long", "short") and want_color_for(config):
+    if colored:
         from git_fswatch.status import color
         out.color = color.palette(config)
 
@@ -349,9 +355,9 @@ def render(repo, argv, compute):
     return format_short.format_short(status, out, porcelain=(fmt == "porcelain"))
 
 
-def want_color_for(config):
+def want_color_for(config, isatty=None):
     from git_fswatch.status import color
-    return color.want_color(config)
+    return color.want_color(config, isatty)
 
 
 def fall_back_to_git(argv, why=None):
@@ -375,6 +381,13 @@ def main(argv=None, compute=None):
             break
         if arg in ("-h", "--help-all"):
             USAGE.help()
+    # A helper daemon that runs for this worktree may hold the whole answer
+    # (warm.py); it costs one round trip, and any doubt answers None.
+    from git_fswatch import warm_client
+    answer = warm_client.try_warm(argv)
+    if answer is not None:
+        out, err, code = answer
+        return _write(out, err, code)
     from git_fswatch import gitdir
     from git_fswatch.status.model import Unsupported
     from git_fswatch.trace import trace
@@ -391,9 +404,17 @@ def main(argv=None, compute=None):
     except Exception as e:  # a bug of ours must not cost the user an answer
         fall_back_to_git(argv, "internal error: %s: %s" % (type(e).__name__, e))
     trace("status: answered without git status (%d bytes)", len(data))
+    return _write(data, b"", 0)
+
+
+def _write(out, err, code):
     # Like git, die quietly by SIGPIPE when the reader goes away.
     import signal
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.stdout.buffer.write(data)
-    sys.stdout.flush()
-    return 0
+    if out:
+        sys.stdout.buffer.write(out)
+        sys.stdout.flush()
+    if err:
+        sys.stderr.buffer.write(err)
+        sys.stderr.flush()
+    return code
