@@ -11,9 +11,10 @@ the daemon listening in that git dir, if one runs: it never starts one and
 never runs git, so that a status answered warm costs an interpreter and one
 round trip.  The daemon reads the configuration as the client's git would
 (it is sent the environment) and declines unless core.fswatchHelper is the
-built-in helper.  Any doubt - no daemon, an environment that moves the repository,
-a terminal on standard output, a daemon that declines, a bad answer -
-returns None, and the caller computes cold.
+built-in helper.  Any doubt - no daemon, an environment that moves the
+repository, a daemon that declines, a bad answer - returns None, and the
+caller computes cold.  So does GIT_FSWATCH_TEST_NO_WARM, for the tests of the
+cold engine.
 
 Imports: the socket layer (ipc.py: _socket, select) and protocol.py only.
 """
@@ -87,6 +88,10 @@ def parse(msg):
 def try_warm(argv, environ=None):
     """Ask the daemon for the answer to `git fswatch-status <argv>`."""
     environ = os.environb if environ is None else environ
+    if environ.get(b"GIT_FSWATCH_TEST_NO_WARM"):
+        # for tests of the cold engine and its status cache
+        trace("status: not warm: GIT_FSWATCH_TEST_NO_WARM is set")
+        return None
     for name in _FOREIGN:
         if name.encode() in environ:
             return None
