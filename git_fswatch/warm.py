@@ -31,7 +31,7 @@ abbreviation), configuration with includes, a journal that names
 unwatchable directories in every answer.
 
 The client's standard output being a terminal (for color) is a fact it
-sends; render() is made to use it instead of asking isatty(1) here.
+sends; render() is given it instead of asking isatty(1) here.
 
 Whatever render() declines (FallBack, Unsupported) answers ``unsupported``:
 the client then runs the cold path, which decides for itself.  The helper
@@ -323,28 +323,6 @@ def _client_process(env, cwd):
         os.close(here)
 
 
-@contextlib.contextmanager
-def _client_tty(tty):
-    """Color as the client's standard output decides it: color.want_color()
-    asks isatty(1), which here is the daemon's (/dev/null, or a terminal
-    when run by hand).  The client said whether its own is one; git's pager
-    (GIT_PAGER_IN_USE in the client's environment) counts as one, as in
-    color.want_color().  (A seam in render() for this is asked for.)"""
-    from git_fswatch.status import color
-    real = color.want_color
-
-    def want_color(config, isatty=None):
-        if isatty is None:
-            isatty = tty or (color._pager_in_use() and color._pager_color(config))
-        return real(config, isatty)
-
-    color.want_color = want_color
-    try:
-        yield
-    finally:
-        color.want_color = real
-
-
 def _decode_env(values):
     env = {}
     for item in values:
@@ -500,7 +478,7 @@ class WarmStatus:
             files.append((path, identity))
             keep = keep and trusted
         self.memo.enter((generation, tuple(files)) if keep else None)
-        with _client_process(env, cwd), self.memo.active(), _client_tty(tty):
+        with _client_process(env, cwd), self.memo.active():
             try:
                 repo = gitdir.discover()
             except gitdir.NotARepository as e:
@@ -533,8 +511,16 @@ class WarmStatus:
                 with _engine_reads(self.source):
                     return engine.compute(repo, req)
 
+            # Color as the client's standard output decides it, not this
+            # process's (/dev/null, or a terminal when run by hand); git's
+            # pager counts as a terminal, as in color.want_color().
+            from git_fswatch.status import color
             try:
-                out = cmd.render(repo, argv, compute)
+                isatty = tty or (color._pager_in_use() and color._pager_color(config))
+            except EngineUnsupported as e:
+                raise Unsupported(str(e))
+            try:
+                out = cmd.render(repo, argv, compute, isatty)
             except (cmd.FallBack, EngineUnsupported) as e:
                 raise Unsupported(str(e))
         return out, b"", 0, keep, files

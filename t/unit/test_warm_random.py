@@ -1,0 +1,82 @@
+"""The randomised differential test, with the warm engine on.
+
+test_status_random.py's world (files, directories, renames, modes,
+symlinks, odd names, ignore rules, index operations, commits, branch
+switches, stashes, merges) is mutated in bursts while the helper's daemon
+runs; after each burst `git fswatch-status` (answered by the daemon, from
+memory or computed) is compared end to end with `git status`, for random
+arguments and configuration, and asked twice so that the second answer is
+the remembered one.
+
+Bounded in time: GIT_FSWATCH_TEST_WARM_SECONDS (default 10).  The seed is
+GIT_FSWATCH_TEST_RANDOM_SEED or the time; a failure prints it and the
+operations that led there.
+"""
+
+import os
+import random
+import subprocess
+import time
+
+import test_status_random as world_lib
+
+
+def _run(world, cmd, config, trace=None):
+    env = world_lib._env(os.path.dirname(world.top), config)
+    env["GIT_FSWATCH_TEST_SPAWN_WAIT"] = "30"
+    if trace:
+        env["GIT_FSWATCH_TRACE"] = trace
+    p = subprocess.run(cmd, cwd=world.top, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    return p.returncode, p.stdout, p.stderr
+
+
+def _warm(world, args, config, trace):
+    if os.path.exists(trace):
+        os.unlink(trace)
+    got = _run(world, ["git", "fswatch-status"] + args, config, trace)
+    how = None
+    with open(trace) as f:
+        for line in f:
+            if "status: warm answer (" in line:
+                how = line.split("status: warm answer (", 1)[1].split(")")[0]
+    return got, how
+
+
+def test_warm_random_bursts(tmp_path):
+    seed = int(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SEED") or time.time())
+    budget = float(os.environ.get("GIT_FSWATCH_TEST_WARM_SECONDS") or 10)
+    rng = random.Random(seed)
+    top = str(tmp_path / "repo")
+    subprocess.run(["git", "init", "-q", "-b", "main", top], check=True,
+                   env=world_lib._env(tmp_path))
+    world = world_lib.World(top, rng)
+    world.write("a", "a\n")
+    world.git("add", "a")
+    world.git("commit", "-q", "-m", "first")
+    world.git("config", "core.fswatchHelper", "notify")
+    trace = str(tmp_path / "trace")
+    assert _run(world, ["git", "fswatch-notify", "start"], {})[0] == 0
+    hows = {}
+    compared = 0
+    try:
+        deadline = time.monotonic() + budget
+        while time.monotonic() < deadline:
+            for _ in range(rng.randrange(1, 8)):
+                world.step()
+            args, config = rng.choice(world_lib.ARGS), rng.choice(world_lib.CONFIGS)
+            expect = _run(world, ["git", "--no-optional-locks", "status"] + args, config)
+            for _ in range(2):
+                actual, how = _warm(world, args, config, trace)
+                hows[how] = hows.get(how, 0) + 1
+                assert expect == actual, (
+                    "seed %d, args %r, config %r, answer %s, after %r\ngit:  %r\nours: %r"
+                    % (seed, args, config, how, world.log, expect, actual))
+            compared += 1
+    finally:
+        _run(world, ["git", "fswatch-notify", "exit"], {})
+    print("warm random status: seed %d, %d bursts, answers %r, %d operations"
+          % (seed, compared, hows, len(world.log)))
+    assert compared > 0
+    # The daemon answered, both ways: otherwise this tested the cold path.
+    assert hows.get("computed") and hows.get("from memory"), hows
