@@ -11,6 +11,11 @@ and must be answered by the engine itself, not by falling back.'
 . ./test-lib.sh
 . "$TEST_DIRECTORY/lib-status.sh"
 
+# These tests are of the cold engine and its status cache: keep the helper's
+# daemon from answering warm (t7600-status-warm.sh tests that).
+GIT_FSWATCH_TEST_NO_WARM=1
+export GIT_FSWATCH_TEST_NO_WARM
+
 # engine_same [<args>...]: same bytes as git status for porcelain v2 -z, the
 # long format and -s, each answered by the engine.
 engine_same () {

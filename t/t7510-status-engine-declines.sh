@@ -11,6 +11,11 @@ honour.'
 . ./test-lib.sh
 . "$TEST_DIRECTORY/lib-status.sh"
 
+# These tests are of the cold engine and its status cache: keep the helper's
+# daemon from answering warm (t7600-status-warm.sh tests that).
+GIT_FSWATCH_TEST_NO_WARM=1
+export GIT_FSWATCH_TEST_NO_WARM
+
 test_expect_success 'setup' '
 	git init -q -b main repo &&
 	(
