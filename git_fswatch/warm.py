@@ -14,10 +14,11 @@ worktree, and the answers it gave, so that a status is answered from memory:
 
 A request is answered from memory only when nothing it depends on can have
 changed: the journal reports no path since the answer's token, no event
-(other than a lock file's creation or removal) arrived in the git dir, common dir, refs, logs or info directories (their
-own inotify watch, GitDirWatch), and the configuration and excludes files
-outside the git dir have the same identity and are older than RACY seconds
-(a file rewritten twice in one timestamp tick could keep its identity).
+(but a lock file's creation or removal) arrived in the git dir, the common
+dir, or their refs, logs and info directories (GitDirWatch, an inotify
+instance of its own), and the configuration and excludes files outside the
+git dir have the same identity and are older than RACY seconds (a file
+rewritten twice in one timestamp tick could keep its identity).
 Anything else - and any doubt - recomputes, with the very code the command
 runs cold: cli/status.py's render() and status/engine.py's compute(), run
 in-process with the client's environment and working directory, the engine
@@ -79,16 +80,20 @@ class GitDirWatch:
         self.generation = 0
         self.events = 0
         self._ino = inotify_os.Inotify(max_watches=None)
-        self._top = set()
         self._wds = {}
-        tops = [os.fsencode(git_dir)]
+        self._tops = [os.fsencode(git_dir)]
         if os.path.realpath(common_dir) != os.path.realpath(git_dir):
-            tops.append(os.fsencode(common_dir))
-        for top in tops:
+            self._tops.append(os.fsencode(common_dir))
+        self._watch_all()
+
+    def _watch_all(self):
+        """Watch everything (again: after an overflow, directories made
+        meanwhile may lack their watch; the kernel gives a watched
+        directory its old descriptor)."""
+        for top in self._tops:
             self._add(top, recursive=False)
             for name in (b"info",) + tuple(n.encode() for n in _RECURSIVE):
                 self._add(os.path.join(top, name), recursive=name != b"info")
-        self._tops = tops
 
     def _add(self, path, recursive):
         try:
@@ -114,6 +119,7 @@ class GitDirWatch:
             for ev in events:
                 if ev.mask & inotify_os.IN_Q_OVERFLOW:
                     self.generation += 1
+                    self._watch_all()
                     continue
                 path, recursive = self._wds.get(ev.wd, (None, False))
                 if path in self._tops and ev.name == _PRIVATE:
