@@ -204,6 +204,22 @@ do
 	"
 done
 
+test_expect_success INOTIFY 'with the helper: a repository made or removed inside an untracked directory' '
+	cd repo &&
+	mkdir -p holder/sub &&
+	same_as_git --porcelain=v2 -z &&
+	same_as_git --porcelain=v2 -z &&
+	git init -q holder/sub &&
+	same_as_git --porcelain=v2 -z &&
+	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^? holder/$" &&
+	same_as_git --porcelain=v2 -z -uall &&
+	same_as_git --porcelain=v2 -z -uall &&
+	rm -rf holder/sub/.git &&
+	same_as_git --porcelain=v2 -z -uall &&
+	same_as_git --porcelain=v2 -z &&
+	rm -rf holder
+'
+
 test_expect_success INOTIFY 'with the helper: a daemon killed with SIGKILL costs a full scan, not a wrong answer' '
 	cd repo &&
 	same_as_git --porcelain=v2 -z &&

@@ -13,8 +13,8 @@ any mismatch or damage: the caller then scans in full.
 
 Layout after the header line: NUL-ended records.  "k<name>=<value>" key
 records, then per directory "d<dir>", followed by its "c<y><octal mode>:<path>"
-(a tracked file that differs), "u<path>" (untracked) and "i<path>" (ignored)
-records, then "e".  Between the keys and the directories, optionally, "M" and
+(a tracked file that differs), "u<path>" (untracked), "i<path>" (ignored) and
+"r<mtime>:<dir>" (an untracked directory relied on) records, then "e".  Between the keys and the directories, optionally, "M" and
 "m<start>:<end>:<count>:<len(dir)>:<len(prev)>:<dir><prev><last>" records:
 the index map (see Cache).
 (the end).
@@ -25,7 +25,7 @@ import tempfile
 
 from git_fswatch import gitdir
 
-MAGIC = b"git-fswatch status cache 4\n"
+MAGIC = b"git-fswatch status cache 5\n"
 FILE_NAME = "status.cache"
 
 
@@ -37,7 +37,10 @@ class Cache:
         # the identity in key) the entries below each tracked directory lie,
         # or None; see scan.index_map()
         self.index_map = index_map
-        self.dirs = dirs        # {dir: ({path: (y, mode)}, [untracked], [ignored])}
+        # {dir: ({path: (y, mode)}, [untracked], [ignored], [(dir, mtime)])}:
+        # the last list holds the untracked directories the answer relied
+        # on (scan.Scanner._rely)
+        self.dirs = dirs
 
 
 def _path(repo, create):
@@ -56,8 +59,8 @@ def encode(cache):
             rec(b"m%d:%d:%d:%d:%d:%s%s%s\0" % (start, end, count, len(d), len(prev),
                                                 d, prev, last))
     for d in sorted(cache.dirs):
-        changes, untracked, ignored = cache.dirs[d]
-        if not changes and not untracked and not ignored:
+        changes, untracked, ignored, relied = cache.dirs[d]
+        if not changes and not untracked and not ignored and not relied:
             continue
         rec(b"d%s\0" % d)
         for path in sorted(changes):
@@ -67,6 +70,8 @@ def encode(cache):
             rec(b"u%s\0" % path)
         for path in ignored:
             rec(b"i%s\0" % path)
+        for path, mtime in relied:
+            rec(b"r%d:%s\0" % (mtime, path))
     rec(b"e\0")
     return b"".join(out)
 
@@ -88,8 +93,11 @@ def decode(data):
             current[1].append(r[1:])
         elif t == b"i" and current is not None:
             current[2].append(r[1:])
+        elif t == b"r" and current is not None:
+            mtime, _, path = r[1:].partition(b":")
+            current[3].append((path, int(mtime)))
         elif t == b"d":
-            current = dirs[r[1:]] = ({}, [], [])
+            current = dirs[r[1:]] = ({}, [], [], [])
         elif t == b"M" and current is None:
             index_map = {}
         elif t == b"m" and current is None and index_map is not None:

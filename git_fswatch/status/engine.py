@@ -456,7 +456,7 @@ def compute(repo, req):
     changes = {}
     untracked = []
     ignored = []
-    for c, u, i in dirs.values():
+    for c, u, i, _ in dirs.values():
         changes.update(c)
         untracked.extend(u)
         ignored.extend(i)
@@ -525,7 +525,7 @@ class Engine:
         while stack:
             d = stack.pop()
             c, u, i, real = sc.examine(d, reachable=True)
-            dirs[d] = (c, u, i)
+            dirs[d] = (c, u, i, sc.relied)
             real = set(real)
             for name in tree.subdirs.get(d, ()):
                 sub = d + b"/" + name if d else name
@@ -534,7 +534,7 @@ class Engine:
                 else:
                     for dd in tree.dirs_under(sub):
                         c, _, _, _ = sc.examine(dd, reachable=False)
-                        dirs[dd] = (c, [], [])
+                        dirs[dd] = (c, [], [], [])
         trace("status: %d directories listed, %d files hashed, %d ignore checks",
               sc.listed, sc.hashed, self.ignore.calls)
         return dirs
@@ -552,14 +552,22 @@ class Engine:
             redo.add(tree.deepest_tracked_ancestor(q))
             if tree.is_dir(q):
                 redo.update(tree.dirs_under(q))
+        # the helper does not report a .git appearing or going away below
+        # the worktree: the untracked directories the cached answers relied
+        # on are checked by their mtimes
+        top = self.scanner.top
+        for d, value in cached.items():
+            if d not in redo and scan.relied_changed(top, value[3]):
+                redo.add(d)
         dirs = dict(cached)
         sc = self.scanner
         for d in redo:
             if tree.is_dir(d):
                 c, u, i, _ = sc.examine(d)
-                dirs[d] = (c, u, i)
+                dirs[d] = (c, u, i, sc.relied)
             else:
                 dirs.pop(d, None)
         trace("status: from the cache: %d paths reported, %d directories examined,"
-              " %d files hashed", len(paths), len(redo), sc.hashed)
+              " %d files hashed; paths %r, directories %r", len(paths), len(redo),
+              sc.hashed, paths[:10], sorted(redo)[:10])
         return dirs

@@ -20,6 +20,7 @@ import errno
 import hashlib
 import os
 import stat
+import time
 
 from git_fswatch.status import index as ix
 from git_fswatch.status.model import Unsupported
@@ -76,6 +77,19 @@ def is_git_dir(path):
     decides it: objects/ and refs/ directories and a HEAD file or symlink."""
     return (os.path.isdir(path + b"/objects") and os.path.isdir(path + b"/refs")
             and os.path.lexists(path + b"/HEAD"))
+
+
+def relied_changed(top, relied):
+    """Has any directory noted by Scanner._rely changed since?"""
+    for path, mtime in relied:
+        if mtime < 0:
+            return True
+        try:
+            if os.lstat(top + b"/" + path).st_mtime_ns != mtime:
+                return True
+        except OSError:
+            return True
+    return False
 
 
 def _join(d, name):
@@ -331,6 +345,10 @@ class Scanner:
         self.is_ignored = is_ignored
         self.untracked_mode = untracked
         self.hashed = 0
+        # untracked directories whose listing or .git the last examine()
+        # relied on, with their mtimes (see relied_on)
+        self.relied = []
+        self._fresh_from = time.time_ns() - 2 * 1000000000
         self.listed = 0
 
     def _abs(self, path):
@@ -368,6 +386,7 @@ class Scanner:
         untracked = []
         ignored = []
         real_subdirs = []
+        self.relied = []
         if reachable is None:
             reachable = self.reachable(d)
         listing = None
@@ -486,9 +505,24 @@ class Scanner:
             changes[path] = ("M", mode)
 
     # -- untracked directories ------------------------------------------
+    def _rely(self, path):
+        """Note that the answer depends on untracked directory *path* as it
+        is now: the helper does not report a .git appearing in it, but its
+        mtime changes.  A directory changed in the last two seconds is noted
+        with mtime -1 (always look again), for the same reason as racy git:
+        a change in the same timestamp tick would keep its mtime."""
+        try:
+            mtime = os.lstat(self._abs(path)).st_mtime_ns
+        except OSError:
+            mtime = -1
+        if mtime >= self._fresh_from:
+            mtime = -1
+        self.relied.append((path, mtime))
+
     def _is_repo(self, path):
         """Is *path* the worktree of another repository (git shows it as
         one untracked "dir/" and never looks inside)?"""
+        self._rely(path)
         dotgit = self._abs(path) + b"/.git"
         try:
             st = os.lstat(dotgit)
@@ -536,6 +570,7 @@ class Scanner:
             self._list_all(path, out)
 
     def _entries(self, path):
+        self._rely(path)
         try:
             with os.scandir(self._abs(path)) as it:
                 out = [(de.name, de.is_dir(follow_symlinks=False),

@@ -274,7 +274,7 @@ def test_engine_random_against_git_status(tmp_path, monkeypatch, capsys):
         sys.stderr.write("\nstatus random test: GIT_FSWATCH_TEST_SEED=%d\n" % seed)
     rng = random.Random(seed)
     for k in list(os.environ):
-        if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_TEST"):
+        if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_"):
             monkeypatch.delenv(k)
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     monkeypatch.setenv("PATH", os.path.join(src, "bin") + os.pathsep + os.environ["PATH"])
