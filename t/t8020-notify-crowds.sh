@@ -32,6 +32,18 @@ test_expect_success INOTIFY,PYGIT2 'setup: the helper and the hook on' '
 	git -C w config core.fswatchHelper "notify --timeout=300"
 '
 
+test_expect_success INOTIFY,PYGIT2 'no status computation asks the hook (in the daemon it would wait on itself)' '
+	git -C w fswatch-notify start &&
+	echo 1 >w/tracked &&
+	GIT_TRACE="$(pwd)/git.trace" git -C w fswatch-status >out &&
+	grep "fswatch-status" git.trace &&
+	! grep "run_command:.*fswatch-notify hook" git.trace &&
+	echo 2 >w/tracked &&
+	GIT_TRACE="$(pwd)/git.trace2" git -C w fswatch-status >out &&
+	! grep "run_command:.*fswatch-notify hook" git.trace2 &&
+	git -C w checkout -q -- tracked
+'
+
 for n in 24 32 32 32
 do
 	test_expect_success INOTIFY,PYGIT2 "a crowd of $n clients: all exact, one daemon" "

@@ -149,10 +149,15 @@ def staged_changes(worktree, head, req, rename_limit, paths=None):
     else:
         cmd.append("--no-renames")
     cmd += [head or EMPTY_TREE, "--"]
-    env = None
+    # Not through core.fsmonitor: diff-index --cached reads no worktree, and
+    # in the helper's daemon (the warm engine) the hook would wait on the
+    # daemon itself, for the hook's whole timeout.
+    env = dict(os.environ)
+    params = env.get("GIT_CONFIG_PARAMETERS")
+    env["GIT_CONFIG_PARAMETERS"] = ((params + " ") if params else "") + "'core.fsmonitor'='false'"
     if paths:
         cmd += [os.fsdecode(p) or "." for p in paths]
-        env = dict(os.environ, GIT_LITERAL_PATHSPECS="1")
+        env["GIT_LITERAL_PATHSPECS"] = "1"
     proc = subprocess.run(cmd, cwd=worktree, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, env=env)
     if proc.returncode != 0:
