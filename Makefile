@@ -4,6 +4,7 @@
 #   make test      install what the tests need (a venv in .venv), run t/ and pytest
 #   make doc       render the man pages and HTML in Documentation/
 #   make perf      run the benchmarks in t/perf
+#   make soak      a randomised differential soak of many minutes (not in make test)
 #   make clean     remove what the build and the tests made
 
 PYTHON ?= python3
@@ -96,6 +97,14 @@ perf: $(TEST_VENV)/.stamp
 		apt-get install -y watchman >/dev/null 2>&1 || \
 		echo "note: could not install watchman; its row will be skipped" >&2
 	sh t/perf/run $(PERF_ARGS)
+
+# The helper, the warm engine and the hook under random changes, kills and
+# overflows, compared with git status after every round: SOAK_SECONDS long,
+# SOAK_SEED replays a run.  Not part of `make test`.
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: $(TEST_VENV)/.stamp
+	$(TEST_VENV)/bin/python t/soak.py --seconds $(SOAK_SECONDS) $(if $(SOAK_SEED),--seed $(SOAK_SEED))
 
 clean:
 	rm -rf build *.egg-info $(TEST_VENV) t/trash\ directory.* t/test-results .pytest_cache
