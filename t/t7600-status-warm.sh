@@ -290,6 +290,12 @@ test_expect_success 'not warm: the helper off, another index, inside the git dir
 		git fswatch-status -s >../actual &&
 	test_cmp ../expect ../actual &&
 	! grep "warm answer" "$TRASH_DIRECTORY/trace" &&
+	mkdir -p ../other-home &&
+	(
+		HOME="$TRASH_DIRECTORY/other-home" &&
+		export HOME &&
+		not_warm "another HOME" -s
+	) &&
 	cd .git/refs &&
 	not_warm ""
 '
