@@ -21,7 +21,9 @@ The traps it handles (DESIGN.md):
 - symlinks are never followed (lstat, IN_DONT_FOLLOW, IN_ONLYDIR);
 - nothing inside a ``.git`` directory, nor the git dir wherever it is, is
   watched or reported, except the cookie directory, whose new files are
-  handed to on_cookie();
+  handed to on_cookie(); a ``.git`` entry below the top appearing, going or
+  moving is reported as ``dir/.git`` (a nested repository changes how git
+  lists ``dir``);
 - the worktree or the git dir deleted or moved away sets ``gone``.
 """
 
@@ -246,6 +248,13 @@ class WatchTree:
             return
         rel = node.child_rel(name)
         if name == b".git" or rel == self._git_dir_rel:
+            if name == b".git" and node is not self._root and self._in_tree(node):
+                # A nested repository appears or goes: nothing inside it is
+                # ours, but git now lists its directory differently
+                # ("sub/" instead of its files), so the entry itself counts.
+                self.journal.record(rel)
+                if node.parent is not None:
+                    self._mark(node.parent, node.name)     # its mtime changed
             return
         if not self._in_tree(node):
             # Inside a directory moved away whose MOVED_TO we have not seen:

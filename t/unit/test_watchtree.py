@@ -428,7 +428,7 @@ def test_git_dir_is_neither_watched_nor_reported(fx):
     sh("mkdir -p nested/.git/objects && touch nested/.git/objects/o nested/f", fx.wt)
     got = fx.changes()
     assert covered(b"nested/f", got)
-    assert not any(b".git" in p.split(b"/") for p in got)
+    assert not any(b".git" in p.split(b"/")[:-1] for p in got)   # nothing inside
     with open(fx.p("nested", ".git", "objects", "o"), "a") as f:
         f.write("x")
     assert fx.changes() == set()
@@ -545,16 +545,24 @@ def test_crawl_10k_files(tmp_path):
     fx.tree.close()
 
 
-def test_git_directory_appearing_later_is_not_watched(fx):
+def test_git_directory_appearing_later_is_reported_not_watched(fx):
     sh("mkdir sub", fx.wt)
     fx.start()
     sh("mkdir sub/.git && touch sub/.git/HEAD && chmod 700 '%s'" % fx.git_dir, fx.wt)
-    assert fx.changes() == set()
+    # sub became a nested repository: git lists it as "sub/" now
+    assert fx.changes() == {b"sub/.git"}
     with open(fx.p("sub", ".git", "HEAD"), "a") as f:
         f.write("x")
     assert fx.changes() == set()
     assert fx.tree.stats["watched-directories"] == 2
     assert fx.tree.listdir(b"sub") == []
+    assert fx.tree.listdir(b"")[0][1] == statinfo(os.lstat(fx.p("sub")))
+    sh("mv sub/.git sub/.git.off", fx.wt)
+    assert fx.changes() == {b"sub/.git", b"sub/.git.off/"}
+    sh("rm -rf sub/.git.off && echo gitdir: x >sub/.git", fx.wt)
+    assert fx.changes() == {b"sub/.git.off/HEAD", b"sub/.git.off/", b"sub/.git"}
+    sh("rm sub/.git", fx.wt)
+    assert fx.changes() == {b"sub/.git"}
 
 
 def test_directory_moved_into_a_directory_created_in_the_same_breath(fx_split):
