@@ -293,6 +293,18 @@ def helper_facts(size, trees, runs):
     for _ in range(2):
         run(git + ["fswatch-status", "--porcelain=v2"], cwd=wt)
     facts.append(("RSS with the warm engine loaded", mb(rss_mb(pid), size)))
+    plain = ["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false"] + STATUS_ARGS
+    warm = git + ["fswatch-status", "--porcelain=v2"]
+    times = {"plain": [], "warm": []}
+    for _ in range(runs):
+        for name, cmd in (("plain", plain), ("warm", warm)):
+            t0 = time.perf_counter()
+            run(cmd, cwd=wt)
+            times[name].append(time.perf_counter() - t0)
+    p, w = statistics.median(times["plain"]), statistics.median(times["warm"])
+    facts.append(("warm fswatch-status / plain git status", "%.1f / %.1f ms = %.2fx%s" % (
+        w * 1000, p * 1000, w / p,
+        "" if run(warm, cwd=wt).stdout == run(plain, cwd=wt).stdout else " WRONG")))
     token, _ = synced_get(private)
     lat = []
     for _ in range(51):
@@ -327,6 +339,8 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=7, help="timed rounds (default: %(default)s)")
     ap.add_argument("--trees", default=os.path.join(HERE, "trees"),
                     help="where generated trees are cached (default: %(default)s)")
+    ap.add_argument("--only", choices=("commands", "helper"),
+                    help="only the command table, or only the helper's costs")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.large:
@@ -340,7 +354,7 @@ def main(argv=None):
     print("%-9s %-8s %-32s %10s %7s" % ("files", "tree", "command", "median ms", "ratio"))
     all_skipped = {}
     wrong = False
-    for size in sizes:
+    for size in sizes if args.only != "helper" else ():
         for scenario in ("clean", "dirty"):
             rows, skipped = measure(size, scenario, configs(), args.runs, args.trees)
             for size_, scen, name, ms, ratio, flag in rows:
@@ -351,7 +365,7 @@ def main(argv=None):
                 all_skipped[name] = reason
     print()
     print("%-9s %-38s %s" % ("files", "helper", "value"))
-    for size in sizes:
+    for size in sizes if args.only != "commands" else ():
         for fact, value in helper_facts(size, args.trees, args.runs):
             print("%-9d %-38s %s" % (size, fact, value))
             sys.stdout.flush()
