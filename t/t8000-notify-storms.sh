@@ -125,7 +125,7 @@ test_expect_success INOTIFY,PYGIT2 'git checkout between trees that differ in 20
 	test_path_is_missing w/many/d000 &&
 	status_exact w &&
 	git -C w checkout -q many &&
-	rm w/many/d200/f000 &&
+	rm w/many/d150/f000 &&
 	status_exact w &&
 	git -C w checkout -q -f main &&
 	git -C w clean -q -fd &&
