@@ -118,16 +118,44 @@ class Checker:
             self.expect("git status through the hook", hook(self.top), want)
 
 
+def lock_held(path):
+    """Whether someone holds the daemon's lock (flock) on *path*."""
+    import fcntl
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def kill_crawl(c, count):
     top = c.top
     env = dict(os.environ)
-    # How long a start takes, to spread the kills over it.
-    run(top, "fswatch-notify", "exit")
+    # How long a start takes (until the daemon says "ok"), to spread the
+    # kills over it.
+    for pid in daemons(top):
+        run(top, "fswatch-notify", "exit")
+        wait_gone(pid)
     t0 = time.monotonic()
-    if run(top, "fswatch-notify", "start").returncode:
+    proc = subprocess.Popen(["git", "fswatch-notify", "daemon"], cwd=top, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    if proc.stdout.readline() != b"ok\n":
         raise SystemExit("cannot start a daemon")
     span = time.monotonic() - t0
-    run(top, "fswatch-notify", "exit")
+    crawl = int(run(top, "fswatch-notify", "status").stdout.decode().split(
+        "last-crawl-ms: ")[1].split()[0]) / 1000.0
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    lock = os.path.join(run(top, "rev-parse", "--absolute-git-dir").stdout.decode().strip(),
+                        "fswatch", "notify.lock")
     early = 0
     for i in range(count):
         for pid in daemons(top):          # the one the last check started
@@ -137,7 +165,15 @@ def kill_crawl(c, count):
         proc = subprocess.Popen(["git", "fswatch-notify", "daemon"], cwd=top, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        time.sleep(c.rnd.uniform(0, span))
+        if c.rnd.random() < 0.7:
+            # Into the crawl: from when it holds the lock, within the time a
+            # crawl takes.
+            deadline = time.monotonic() + 20
+            while not lock_held(lock) and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(c.rnd.uniform(0, crawl))
+        else:
+            time.sleep(c.rnd.uniform(0, span))
         os.set_blocking(proc.stdout.fileno(), False)
         said = proc.stdout.read() or b""
         os.killpg(proc.pid, signal.SIGKILL)
@@ -150,8 +186,9 @@ def kill_crawl(c, count):
     left = daemons(top)
     if len(left) != 1:
         raise SystemExit("%d daemons after the kills, not 1: %r" % (len(left), left))
-    print("kill-crawl: %d kills (%d before the daemon was ready, start %.0f ms),"
-          " %d comparisons, 0 wrong answers" % (count, early, span * 1000, c.compared))
+    print("kill-crawl: %d kills (%d before the daemon was ready; start %.0f ms, crawl %.0f ms),"
+          " %d comparisons, 0 wrong answers" % (count, early, span * 1000, crawl * 1000,
+                                                c.compared))
 
 
 def kill_query(c, count):
