@@ -3,7 +3,10 @@
 test_status_random.py's world (files, directories, renames, modes,
 symlinks, odd names, ignore rules, index operations, commits, branch
 switches, stashes, merges) is mutated in bursts while the helper's daemon
-runs; after each burst `git fswatch-status` (answered by the daemon, from
+runs, with changes of its own that only the warm engine's invalidation sees
+(configuration in the repository and in HOME, info/exclude, packed refs, a
+detached HEAD, branches moved under an upstream); after each burst
+`git fswatch-status` (answered by the daemon, from
 memory or computed) is compared end to end with `git status`, for random
 arguments and configuration, and asked twice so that the second answer is
 the remembered one.
@@ -31,6 +34,43 @@ def _run(world, cmd, config, trace=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def _warm_step(world, rng):
+    """Changes that only the warm engine's own invalidation sees: the git
+    dir, packed refs, the repository's and the global configuration."""
+    op = rng.choice(["config", "unconfig", "exclude", "pack-refs", "detach", "update-ref",
+                     "global", "upstream"])
+    world.log.append(("warm-" + op, ""))
+    home = os.path.dirname(world.top)
+    if op == "config":
+        key = rng.choice(["status.showUntrackedFiles", "advice.statusHints",
+                          "status.relativePaths", "core.quotePath"])
+        values = ["no", "normal", "all"] if key == "status.showUntrackedFiles" else ["false", "true"]
+        world.git("config", key, rng.choice(values))
+    elif op == "unconfig":
+        for key in ("status.showUntrackedFiles", "advice.statusHints",
+                    "status.relativePaths", "core.quotePath"):
+            world.git("config", "--unset", key)
+    elif op == "exclude":
+        with open(os.path.join(world.top, ".git", "info", "exclude"), "a") as f:
+            f.write(rng.choice(["z\n", "*.o\n", "sub/\n", "x*\n"]))
+    elif op == "pack-refs":
+        world.git("pack-refs", "--all")
+    elif op == "detach":
+        world.git("checkout", "-q", "--detach")
+    elif op == "update-ref":
+        world.git("update-ref", "refs/heads/" + rng.choice(["topic", "side"]), "HEAD")
+    elif op == "global":
+        with open(os.path.join(home, ".gitconfig"), "w") as f:
+            f.write(rng.choice(["", "[status]\n\tshort = true\n",
+                                "[advice]\n\tstatusHints = false\n",
+                                "[core]\n\texcludesFile = %s/ignore\n" % home]))
+        with open(os.path.join(home, "ignore"), "w") as f:
+            f.write(rng.choice(["", "a\n", "*.o\n", "d*\n"]))
+    elif op == "upstream":
+        world.git("config", "branch.main.remote", ".")
+        world.git("config", "branch.main.merge", "refs/heads/" + rng.choice(["topic", "side"]))
+
+
 def _warm(world, args, config, trace):
     if os.path.exists(trace):
         os.unlink(trace)
@@ -40,6 +80,8 @@ def _warm(world, args, config, trace):
         for line in f:
             if "status: warm answer (" in line:
                 how = line.split("status: warm answer (", 1)[1].split(")")[0]
+            elif "status: not warm: " in line and how is None:
+                how = "not warm: " + line.split("status: not warm: ", 1)[1].strip()[:60]
     return got, how
 
 
@@ -63,7 +105,10 @@ def test_warm_random_bursts(tmp_path):
         deadline = time.monotonic() + budget
         while time.monotonic() < deadline:
             for _ in range(rng.randrange(1, 8)):
-                world.step()
+                if rng.random() < 0.25:
+                    _warm_step(world, rng)
+                else:
+                    world.step()
             args, config = rng.choice(world_lib.ARGS), rng.choice(world_lib.CONFIGS)
             expect = _run(world, ["git", "--no-optional-locks", "status"] + args, config)
             for _ in range(2):
