@@ -60,7 +60,8 @@ def daemon(tmp_path_factory):
     state = {"top": top, "env": env, "pid": pid, "inputs": 0}
     yield state
     subprocess.run(["git", "-C", str(top), "fswatch-notify", "exit"], env=env)
-    sys.stderr.write("fuzzed the daemon with %d inputs\n" % state["inputs"])
+    sys.stderr.write("fuzzed the daemon with %d inputs (%d warm answers)\n"
+                     % (state["inputs"], state.get("warm-answers", 0)))
 
 
 def _sock(top):
@@ -165,6 +166,45 @@ def test_every_request_gets_one_whole_reply(daemon, data, hangup):
         except (BrokenPipeError, ConnectionResetError):
             pass
         s.close()
+    assert _alive(daemon["pid"])
+
+
+@st.composite
+def warm_requests(draw):
+    """warm-status requests, well-formed in shape, odd in content."""
+    top = draw(st.sampled_from(["top", "other"]))
+    records = [(b"version", b"1"), (b"action", b"warm-status")]
+    if draw(st.booleans()):
+        records.append((b"cwd", b"TOP" if top == "top" else
+                        draw(st.binary(max_size=20)).replace(b"\0", b"")))
+    if draw(st.booleans()):
+        records.append((b"git-dir", b"TOP/.git" if top == "top" else b"/nonexistent"))
+    for _ in range(draw(st.integers(0, 3))):
+        records.append((b"arg", draw(st.sampled_from(
+            [b"-s", b"--porcelain=v2", b"-z", b"--bogus", b"-uall", b"--", b"\xff",
+             b"--ignored=matching", b"-b", b"--column"]))))
+    for _ in range(draw(st.integers(0, 3))):
+        records.append((b"env", draw(st.sampled_from(
+            [b"LANG=C", b"junk", b"=x", b"GIT_DIR=/x", b"LC_ALL=\xff", b"X=1"]))))
+    records.append((b"stdout-tty", draw(st.sampled_from([b"0", b"1", b"x"]))))
+    return records
+
+
+@settings(max_examples=max(EXAMPLES // 20, 10), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow,
+                                 HealthCheck.function_scoped_fixture])
+@given(records=warm_requests())
+def test_odd_warm_status_requests_get_one_whole_reply(daemon, records):
+    daemon["inputs"] += 1
+    top = os.fsencode(str(daemon["top"]))
+    env = [(b"env", b"%s=%s" % (k, v)) for k, v in
+           ((b"PATH", os.fsencode(daemon["env"]["PATH"])),
+            (b"HOME", os.fsencode(daemon["env"]["HOME"])))]
+    records = [(k, v.replace(b"TOP", top)) for k, v in records] + env
+    reply = _ask(daemon["top"], protocol.encode(records))
+    _check_reply(reply)
+    if b"\0exit=" in reply:
+        daemon["warm-answers"] = daemon.get("warm-answers", 0) + 1
     assert _alive(daemon["pid"])
 
 
