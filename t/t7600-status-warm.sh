@@ -228,6 +228,20 @@ test_expect_success 'from a subdirectory, relative and not' '
 	test_cmp "$TRASH_DIRECTORY/expect" "$TRASH_DIRECTORY/actual"
 '
 
+test_expect_success 'with the core.fsmonitor hook enabled too (git status asks the same daemon)' '
+	cd repo &&
+	git fswatch-notify enable &&
+	test_when_finished "git -C \"$TRASH_DIRECTORY/repo\" config --unset core.fsmonitor" &&
+	echo hooked >>a &&
+	git add a &&
+	warm_same computed &&
+	echo again >>a &&
+	warm_same computed -s &&
+	warm_same "from memory" -s &&
+	git fswatch-notify status >../status &&
+	grep "^sync-timeouts: 0$" ../status
+'
+
 test_expect_success 'a merge conflict' '
 	cd repo &&
 	git add -A && git commit -q -m third &&
