@@ -178,6 +178,24 @@ test_expect_success 'the daemon holds nothing outside its repository, nothing in
 	test_line_count = 1 outside
 '
 
+test_expect_success 'no temporary file anywhere: TMPDIR stays empty through a whole session' '
+	git -C w fswatch-notify exit &&
+	mkdir tmpdir &&
+	TMPDIR="$(pwd)/tmpdir" &&
+	export TMPDIR &&
+	test_when_finished "unset TMPDIR" &&
+	git -C w fswatch-notify enable &&
+	test_when_finished "git -C w fswatch-notify disable" &&
+	git -C w fswatch-notify get </dev/null >out &&
+	echo x >>w/one.t &&
+	git -C w fswatch-status >out &&
+	git -C w status >out &&
+	git -C w fswatch-notify fetchall >out &&
+	git -C w fswatch-notify exit &&
+	ls -A tmpdir >listing &&
+	test_must_be_empty listing
+'
+
 test_expect_success 'the git dir replaced under a running daemon: it exits, the next status is exact' '
 	git init -q -b main gone1 &&
 	(cd gone1 && test_commit a) &&
