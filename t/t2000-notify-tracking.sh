@@ -206,8 +206,12 @@ test_expect_success INOTIFY 'work inside the git dir is not reported' '
 	mkdir -p w/sub/.git &&
 	>w/sub/.git/HEAD &&
 	changes &&
+	# sub/.git itself shows when the watch on sub came before it did (a
+	# nested repository appearing counts); nothing inside it ever does
+	! grep "\.git/" actual &&
+	grep -v "^sub/\.git\$" actual >actual.outside &&
 	echo sub/ >expect &&
-	test_cmp expect actual &&
+	test_cmp expect actual.outside &&
 	echo x >>w/sub/.git/HEAD &&
 	git -C w commit -q --allow-empty -m three &&
 	changes &&
