@@ -39,6 +39,20 @@ MAX_REQUEST = 64 * 1024
 # (MAX_REQUEST each) whoever connects: beyond it the client that has been
 # sending its request the longest is dropped to make room.
 MAX_CLIENTS = 200
+# File descriptors kept free of clients (inotify, socket, lock, selector,
+# cookies, directories being watched, the warm engine's files and pipes).
+SPARE_FDS = 32
+
+
+def _client_cap():
+    """MAX_CLIENTS, or fewer when the fd limit is low: a daemon out of file
+    descriptors would find its listening socket readable and accept()
+    failing, again and again, at full CPU."""
+    import resource
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CLIENTS
+    return max(4, min(MAX_CLIENTS, soft - SPARE_FDS))
 CLIENT_TIMEOUT = 5.0
 SYNC_TIMEOUT = 2.0
 EXIT_FLUSH = 1.0
@@ -113,6 +127,7 @@ class Daemon:
         self.sel = None
         self.last_activity = time.monotonic()
         self.requests = 0
+        self.max_clients = _client_cap()
         self.sync_timeouts = 0
         self.declined = None     # why it would not run
         self.busy = False        # another daemon serves the worktree
@@ -317,7 +332,7 @@ class Daemon:
             except OSError as e:
                 trace("daemon: accept: %s", e)
                 return
-            if len(self.clients) >= MAX_CLIENTS and not self._make_room():
+            if len(self.clients) >= self.max_clients and not self._make_room():
                 trace("daemon: %d clients already; closing a new one", len(self.clients))
                 sock.close()
                 continue
@@ -497,7 +512,7 @@ class Daemon:
             except Exception as e:       # no inotify left ...: clients go cold
                 trace("daemon: no warm status engine: %s", e)
                 return protocol.encode([("version", 1), ("unsupported", str(e))])
-        return self.warm.answer(msg)
+        return self.warm.answer(msg, passthrough=_Terminate)
 
     def _status(self):
         records = [("version", 1), ("pid", os.getpid()),

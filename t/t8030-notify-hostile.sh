@@ -67,6 +67,35 @@ test_expect_success INOTIFY 'a thousand clients that never end their request: me
 	test "$(notify_pid w)" = "$pid"
 '
 
+test_expect_success INOTIFY 'a daemon with few file descriptors does not spin when more clients come' '
+	git init -q few &&
+	test_when_finished "git -C few fswatch-notify exit" &&
+	(ulimit -n 64 && git -C few fswatch-notify start) &&
+	fpid=$(notify_pid few) &&
+	grep "^Max open files  *64 " /proc/$fpid/limits &&
+	(cd few && "$PYTHON" - "$fpid" <<-\EOF
+	import socket, subprocess, sys, time
+	pid = sys.argv[1]
+	def cpu():
+	    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+	    return (int(f[11]) + int(f[12])) / 100.0
+	socks = []
+	for i in range(100):
+	    s = socket.socket(socket.AF_UNIX)
+	    s.connect(".git/fswatch/notify.sock")
+	    socks.append(s)
+	before = cpu()
+	time.sleep(2)
+	used = cpu() - before
+	print("daemon CPU over 2 s with 100 silent clients and 64 fds: %.2f s" % used)
+	assert used < 0.3
+	out = subprocess.run(["git", "fswatch-notify", "status"], stdout=subprocess.PIPE,
+	                     timeout=60)
+	assert out.returncode == 0 and b"pid: " in out.stdout, out
+	EOF
+	)
+'
+
 test_expect_success INOTIFY 'three hundred silent clients: others are answered at once' '
 	(cd w && "$PYTHON" - <<-\EOF
 	import socket, subprocess, time
