@@ -373,10 +373,16 @@ class WarmStatus:
                 "warm-declined": self.declined, "warm-gitdir-events": self.gitdir.events,
                 "warm-git-memo-hits": self.memo.hits}
 
-    def answer(self, msg):
-        """The reply (encoded message) to a synced warm-status request."""
+    def answer(self, msg, passthrough=()):
+        """The reply (encoded message) to a synced warm-status request.
+
+        Exceptions of the *passthrough* types (the daemon's "terminate")
+        go through; any other is a bug of ours, and answers unsupported.
+        """
         try:
             out, err, code, how = self._answer(msg)
+        except passthrough:
+            raise
         except Unsupported as e:
             self.declined += 1
             trace("warm: unsupported: %s", e)
@@ -431,7 +437,11 @@ class WarmStatus:
         for attempt in range(3):
             # The token first: the answer covers every change after it.
             token = self.journal.token()
-            out, err, code, keep, files = self._compute(argv, cwd, env, tty, generation)
+            if self._full_scan_likely():
+                out, err, code, keep, files = self._compute_apart(argv, cwd, env, tty,
+                                                                  generation)
+            else:
+                out, err, code, keep, files = self._compute(argv, cwd, env, tty, generation)
             self.computed += 1
             # One git dir throughout (the engine's own check that HEAD and
             # the index stayed put asks git through the memo).
@@ -539,6 +549,77 @@ class WarmStatus:
             except (cmd.FallBack, EngineUnsupported) as e:
                 raise Unsupported(str(e))
         return out, b"", 0, keep, files
+
+    def _full_scan_likely(self):
+        """Will the engine read the whole index (no cache for this index)?
+        A guess: it only decides where the computation runs."""
+        from git_fswatch.status import index as ix
+        identity = ix.read_identity(os.path.join(self.repo.git_dir, "index"))
+        return not any(c.key.get("index") == identity for c in self.source.caches.values())
+
+    def _compute_apart(self, argv, cwd, env, tty, generation):
+        """_compute() in a forked child, which sends back the answer, the
+        engine's new cache and the memo of git commands.
+
+        A full scan parses every index entry: at a million files that is
+        half a gigabyte that Python keeps long after it is freed.  The
+        child's memory goes back to the system when it exits; the daemon
+        keeps only the per-directory results.  The daemon waits for the
+        child as it would for the computation itself.
+        """
+        import pickle
+        r, w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            os.close(r)
+            os.close(w)
+            trace("warm: cannot fork (%s): computing here", e)
+            return self._compute(argv, cwd, env, tty, generation)
+        if pid == 0:                        # pragma: no cover (the child)
+            code = 0
+            try:
+                os.close(r)
+                try:
+                    got = self._compute(argv, cwd, env, tty, generation)
+                    mode = self.source.mode
+                    result = ("ok", got, mode, self.source.caches.get(mode),
+                              self.memo.context, self.memo.results, self.memo.hits)
+                except Unsupported as e:
+                    result = ("unsupported", str(e))
+                except Exception as e:
+                    result = ("error", "%s: %s" % (type(e).__name__, e))
+                data = memoryview(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+                while data:
+                    data = data[os.write(w, data):]
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(w)
+        chunks = []
+        try:
+            while True:
+                chunk = os.read(r, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(r)
+            os.waitpid(pid, 0)
+        try:
+            result = pickle.loads(b"".join(chunks))
+        except Exception as e:
+            raise Unsupported("the computing child failed: %s" % e)
+        if result[0] == "unsupported":
+            raise Unsupported(result[1])
+        if result[0] != "ok":
+            raise Unsupported("internal error in the computing child: %s" % result[1])
+        _, got, mode, cache, context, results, hits = result
+        if cache is not None:
+            self.source.caches[mode] = cache
+        self.memo.context, self.memo.results, self.memo.hits = context, results, hits
+        return got
 
     def _answers_stay(self, repo):
         """False when the answer may name abbreviated objects (a detached
