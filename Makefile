@@ -72,9 +72,14 @@ install:
 	"$(INSTALL_VENV)/bin/python" -m pip install -q --disable-pip-version-check .
 	ln -sf "$(INSTALL_VENV)/bin/git-fswatch-notify" "$(bindir)/git-fswatch-notify"
 	ln -sf "$(INSTALL_VENV)/bin/git-fswatch-status" "$(bindir)/git-fswatch-status"
+	@# The man pages, rendered (asciidoctor installed on demand) where that
+	@# can be done; without them the commands still work.
+	@$(MAKE) -s -C Documentation toolchain man >/dev/null 2>&1 || true
 	@if test -n "$$(ls Documentation/*.1 2>/dev/null)"; then \
 		mkdir -p "$(mandir)/man1" && cp Documentation/*.1 "$(mandir)/man1/" && \
 		echo "man pages:    $(mandir)/man1"; \
+	else \
+		echo "note: no man pages installed: asciidoctor could not be had; 'make doc' says why"; \
 	fi
 	@echo "installed:    $(INSTALL_VENV)"
 	@echo "commands:     $(bindir)/git-fswatch-notify, $(bindir)/git-fswatch-status"

@@ -469,6 +469,10 @@ test_expect_success ASCIIDOCTOR,MAN 'git help and --help find the installed page
 		git help -m fswatch-status >help.out &&
 		grep "^ *git-fswatch-status - " help.out &&
 		git fswatch-notify --help >help.out &&
+		grep "^ *git-fswatch-notify - " help.out &&
+		git-fswatch-status --help >help.out &&
+		grep "^ *git-fswatch-status - " help.out &&
+		git-fswatch-notify --help >help.out &&
 		grep "^ *git-fswatch-notify - " help.out
 	)
 '

@@ -7,7 +7,7 @@ every command, so nothing heavy may be imported at the top of this module.
 import os
 import sys
 
-from git_fswatch.cli.usage import Usage, die
+from git_fswatch.cli.usage import Usage, die, show_manual
 
 ACTIONS = ("get", "listdir", "fetchall", "status", "exit", "daemon", "start",
            "hook", "enable", "disable")
@@ -47,8 +47,10 @@ def _parse(argv):
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg in ("-h", "--help"):
+        if arg == "-h":
             USAGE.help()
+        if arg == "--help":
+            show_manual("fswatch-notify")
         if arg == "--":
             i += 1
             break

@@ -381,6 +381,9 @@ def main(argv=None, compute=None):
             break
         if arg in ("-h", "--help-all"):
             USAGE.help()
+        if arg == "--help":
+            from git_fswatch.cli.usage import show_manual
+            show_manual("fswatch-status")
     # A helper daemon that runs for this worktree may hold the whole answer
     # (warm.py); it costs one round trip, and any doubt answers None.
     from git_fswatch import warm_client

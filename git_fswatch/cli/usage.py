@@ -4,6 +4,7 @@
 bad usage prints "error: ..." and the usage on standard error and exits 129.
 """
 
+import os
 import sys
 
 USAGE_EXIT = 129
@@ -43,6 +44,16 @@ class Usage:
         sys.stderr.write("error: %s\n" % message)
         sys.stderr.write(self.text())
         sys.exit(USAGE_EXIT)
+
+
+def show_manual(page):
+    """`--help`, as git's own commands take it: open the manual page through
+    `git help`, which honours help.format and man.viewer; never returns."""
+    sys.stdout.flush()
+    try:
+        os.execvp("git", ["git", "help", page])
+    except OSError as e:
+        die("cannot run git help: %s" % e)
 
 
 def die(message, code=128):
