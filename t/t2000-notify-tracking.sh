@@ -11,37 +11,7 @@ queue overflow, odd names, the watch limit and remote filesystems.'
 
 . ./test-lib.sh
 
-# The first query waits for the daemon it starts (the product waits half a
-# second at most, then answers everything): the tests know what they get.
-GIT_FSWATCH_TEST_SPAWN_WAIT=30
-export GIT_FSWATCH_TEST_SPAWN_WAIT
-
-# get_token <answer-file>: the token of a get answer.
-get_token () {
-	tr '\000' '\n' <"$1" | sed -n 's/^token=//p'
-}
-
-# notify_pid <worktree>: the pid of the daemon serving <worktree>.
-notify_pid () {
-	git -C "$1" fswatch-notify status >status.out &&
-	sed -n 's/^pid: //p' status.out
-}
-
-# wait_for_exit <pid>: wait (at most 20 s) until process <pid> is gone.
-wait_for_exit () {
-	n=0
-	while test -d "/proc/$1" &&
-	      test "$(sed -n 's/^State:[	 ]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)" != Z
-	do
-		n=$((n + 1))
-		if test $n -gt 1000
-		then
-			echo >&4 "process $1 did not exit"
-			return 1
-		fi
-		sleep 0.02
-	done
-}
+. "$TEST_DIRECTORY"/lib-notify.sh
 
 test_atexit 'git -C w fswatch-notify exit'
 
