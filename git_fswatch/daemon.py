@@ -485,6 +485,11 @@ class Daemon:
         else:
             trace("daemon: get: %d path(s)", len(paths))
             records.extend(("path", p) for p in paths)
+            if msg.get("dirs") == b"1":
+                # Every directory of the worktree (the hook's request after
+                # an "everything" answer, see hook.py).
+                records.extend(("dir", rel) for rel, st in self.watch.fetchall()
+                               if st.kind == "d")
         return protocol.encode(records)
 
     def _listdir(self, path):

@@ -18,6 +18,16 @@ Whatever is in doubt (unknown token, overflow, a daemon just started, a
 sync timeout) answers "/".  When the daemon cannot be reached at all the
 hook exits non-zero, and git then checks everything by itself.
 
+git (2.39) does not forget its untracked cache on a "/": a command that
+does not look for untracked files (reset, diff, add <path>) takes "/" and
+writes the new token, and the next status trusts the untracked cache's
+directories for everything before that token, though nobody looked at
+them.  So the token that comes with "/" is marked (FULL): the answer to a
+marked token names, besides what changed, a path inside every directory of
+the worktree ("<dir>/" + INSIDE, a name git accepts as a path), which makes
+git look at each of them again; tracked files were already all looked at
+after the "/".
+
 git starts this for every command, so its cost is the product's latency:
 it imports the socket layer and nothing else (no pygit2, no subprocess),
 and finds the git dir from its working directory, which git sets to the
@@ -32,6 +42,10 @@ from git_fswatch.trace import trace
 PRIVATE = "fswatch"
 # The answer "anything may have changed".
 EVERYTHING = b"/\0"
+# The mark of a token given with EVERYTHING (see above).
+FULL = "full:"
+# A name inside a directory, to have git look at the directory again.
+INSIDE = b".fswatch-look-again"
 
 
 class _Repo:
@@ -79,6 +93,10 @@ def answer_v2(token, timeout=None):
     repo = find_repo()
     private = os.path.join(repo.git_dir, PRIVATE)
     records = [("version", 1), ("action", "get")]
+    full = token.startswith(FULL)
+    if full:
+        token = token[len(FULL):]
+        records.append(("dirs", 1))
     if _is_ours(token):
         records.append(("token", token))
     try:
@@ -99,9 +117,14 @@ def answer_v2(token, timeout=None):
     everything = msg.get("everything")
     if everything is not None:
         trace("hook: everything (%s)", everything.decode("ascii", "replace"))
-        return new + b"\0" + EVERYTHING
+        return FULL.encode() + new + b"\0" + EVERYTHING
     paths = msg.getall("path")
     trace("hook: %d path(s)", len(paths))
+    if full:
+        dirs = msg.getall("dir")
+        trace("hook: after everything: every directory too (%d)", len(dirs))
+        paths.append(INSIDE)
+        paths.extend(d + b"/" + INSIDE for d in dirs)
     return new + b"\0" + b"".join(p + b"\0" for p in paths)
 
 

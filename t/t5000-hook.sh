@@ -77,8 +77,25 @@ test_expect_success 'hook v2: git first timestamp token answers everything' '
 	test_cmp expect actual
 '
 
+test_expect_success 'hook v2: after "/", the next answer names a path in every directory' '
+	git -C w fswatch-notify hook 2 1 >out &&
+	token=$(show out | sed -n 1p) &&
+	case "$token" in full:*) ;; *) false ;; esac &&
+	git -C w fswatch-notify hook 2 "$token" >out &&
+	show out >actual &&
+	token=$(sed -n 1p actual) &&
+	case "$token" in full:*) false ;; esac &&
+	printf "%s
+" "$token" .fswatch-look-again dir/.fswatch-look-again 		dir/sub/.fswatch-look-again other/.fswatch-look-again >expect &&
+	sort expect >expect.sorted &&
+	sort actual >actual.sorted &&
+	test_cmp expect.sorted actual.sorted
+'
+
 test_expect_success 'hook v2: our token answers the changed paths' '
 	git -C w fswatch-notify hook 2 1 >out &&
+	token=$(show out | sed -n 1p) &&
+	git -C w fswatch-notify hook 2 "$token" >out &&
 	token=$(show out | sed -n 1p) &&
 	echo more >>w/a &&
 	mkdir w/newdir &&
