@@ -194,6 +194,7 @@ def main():
     deadline = start + args.seconds
     rounds = operations = comparisons = 0
     differences = []
+    kinds = {}
     next_report = start + 60
     try:
         while time.monotonic() < deadline:
@@ -204,6 +205,8 @@ def main():
                     done = op()
                 except (OSError, subprocess.CalledProcessError) as e:
                     done = "%s failed: %s" % (op.__name__, e)
+                if done:
+                    kinds[op.__name__[3:]] = kinds.get(op.__name__[3:], 0) + 1
                 if done:
                     operations += 1
                     world.log.append("round %d: %s" % (rounds, done))
@@ -242,6 +245,7 @@ def main():
         pass
     print("soak: seed %d: %.0f s, %d rounds, %d operations, %d comparisons, %d differences"
           % (seed, time.monotonic() - start, rounds, operations, comparisons, len(differences)))
+    print("soak: operations: " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
     for key in sorted(ways):
         print("soak: trace: %-30s %d" % (key, ways[key]))
     if not differences and not args.keep:
