@@ -26,10 +26,10 @@ reading its cache from memory and its changes straight from the journal.
 So the bytes are the cold path's by construction.
 
 Requests that could read something we do not watch are answered but not
-remembered: a detached HEAD or a cherry-pick, revert or bisect in progress
-(their messages abbreviate object names, and new objects can lengthen an
-abbreviation), configuration with includes, a journal that names
-unwatchable directories in every answer.
+remembered: an answer that abbreviates an object name (`git rev-parse
+--short` ran: a detached HEAD in the long format, a cherry-pick or revert in
+progress; new objects can lengthen an abbreviation), configuration with
+includes, a journal that names unwatchable directories in every answer.
 
 The client's standard output being a terminal (for color) is a fact it
 sends; render() is given it instead of asking isatty(1) here.
@@ -276,6 +276,7 @@ class GitMemo:
         self.context = None
         self.results = {}
         self.hits = 0
+        self.abbreviated = False   # a `--short` ran in the last active()
 
     def enter(self, context):
         if context is None or context != self.context:
@@ -290,6 +291,8 @@ class GitMemo:
         memo = self
 
         def run(cmd, *args, **kw):
+            if isinstance(cmd, (list, tuple)) and cmd[:1] == ["git"] and "--short" in cmd:
+                memo.abbreviated = True
             if memo.context is None or args or not _read_only(cmd) or "--short" in cmd \
                     or kw.get("input") is not None or kw.get("check"):
                 return real(cmd, *args, **kw)
@@ -305,6 +308,7 @@ class GitMemo:
             return subprocess.CompletedProcess(done.args, done.returncode,
                                                done.stdout, done.stderr)
 
+        memo.abbreviated = False
         subprocess.run = run
         try:
             yield
@@ -528,8 +532,6 @@ class WarmStatus:
             if any(k.startswith(("include.", "includeif.")) for k in config):
                 keep = False          # included files could be anywhere:
                 self.memo.enter(None)  # read the config again each time
-            if not self._answers_stay(repo):
-                keep = False
 
             def compute(repo, req):
                 self.source.mode = (req.untracked, req.ignored)
@@ -548,6 +550,11 @@ class WarmStatus:
                 out = cmd.render(repo, argv, compute, isatty)
             except (cmd.FallBack, EngineUnsupported) as e:
                 raise Unsupported(str(e))
+            if self.memo.abbreviated:
+                # an abbreviated object name (a detached HEAD, a pick in
+                # progress): new objects, which nothing here watches, can
+                # lengthen it
+                keep = False
         return out, b"", 0, keep, files
 
     def _full_scan_likely(self):
@@ -620,19 +627,3 @@ class WarmStatus:
             self.source.caches[mode] = cache
         self.memo.context, self.memo.results, self.memo.hits = context, results, hits
         return got
-
-    def _answers_stay(self, repo):
-        """False when the answer may name abbreviated objects (a detached
-        HEAD, a pick, revert or bisect in progress): new objects could make
-        the abbreviation longer without any event we watch."""
-        try:
-            with open(os.path.join(repo.git_dir, "HEAD"), "rb") as f:
-                if not f.read(5) == b"ref: ":
-                    return False
-        except OSError:
-            return False
-        for name in ("CHERRY_PICK_HEAD", "REVERT_HEAD", "BISECT_LOG", "sequencer",
-                     "rebase-merge", "rebase-apply"):
-            if os.path.lexists(os.path.join(repo.git_dir, name)):
-                return False
-        return True

@@ -145,8 +145,13 @@ test_expect_success 'a commit, a branch switch, a detached HEAD' '
 	warm_same computed &&
 	warm_same computed -sb &&
 	git checkout -q --detach topic &&
-	warm_same computed &&
 	warm_same computed --porcelain=v2 -b &&
+	warm_same "from memory" --porcelain=v2 -b &&
+	: the long format abbreviates the commit: never remembered &&
+	git checkout -q --detach HEAD~1 &&
+	warm_same computed &&
+	grep "HEAD detached at [0-9a-f]" "$TRASH_DIRECTORY/actual.out" &&
+	warm_same computed &&
 	git checkout -q main
 '
 
