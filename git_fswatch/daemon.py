@@ -485,12 +485,36 @@ class Daemon:
         else:
             trace("daemon: get: %d path(s)", len(paths))
             records.extend(("path", p) for p in paths)
+            # For the hook (see hook.py): "dirs=1", every directory of the
+            # worktree; "below=1", every directory at or below a reported one.
             if msg.get("dirs") == b"1":
-                # Every directory of the worktree (the hook's request after
-                # an "everything" answer, see hook.py).
-                records.extend(("dir", rel) for rel, st in self.watch.fetchall()
-                               if st.kind == "d")
+                tops = [b""]
+            elif msg.get("below") == b"1":
+                tops = [p[:-1] for p in paths if p.endswith(b"/")]
+            else:
+                tops = []
+            records.extend(("dir", rel) for rel in self._directories(tops))
         return protocol.encode(records)
+
+    def _directories(self, tops):
+        """The watched directories at and below each of *tops* (b"": all)."""
+        seen = set()
+        out = []
+        stack = list(reversed(tops))
+        while stack:
+            rel = stack.pop()
+            if rel in seen:
+                continue
+            entries = self.watch.listdir(rel)
+            if entries is None:
+                continue                  # gone, or not a directory we watch
+            seen.add(rel)
+            if rel:
+                out.append(rel)
+            prefix = rel + b"/" if rel else b""
+            stack.extend(prefix + name for name, st in reversed(entries)
+                         if st.kind == "d")
+        return out
 
     def _listdir(self, path):
         rel = path.strip(b"/") if path not in (b".", b"./") else b""

@@ -28,6 +28,12 @@ the worktree ("<dir>/" + INSIDE, a name git accepts as a path), which makes
 git look at each of them again; tracked files were already all looked at
 after the "/".
 
+Likewise a directory reported as "dir/" makes git's untracked cache look
+again at its parent only: a directory replaced or moved in would keep the
+untracked files git remembers below that name.  So each answer also names
+a path inside "dir" and inside every directory below it (the daemon lists
+them: get with below=1).
+
 git starts this for every command, so its cost is the product's latency:
 it imports the socket layer and nothing else (no pygit2, no subprocess),
 and finds the git dir from its working directory, which git sets to the
@@ -97,6 +103,8 @@ def answer_v2(token, timeout=None):
     if full:
         token = token[len(FULL):]
         records.append(("dirs", 1))
+    else:
+        records.append(("below", 1))
     if _is_ours(token):
         records.append(("token", token))
     try:
@@ -119,12 +127,11 @@ def answer_v2(token, timeout=None):
         trace("hook: everything (%s)", everything.decode("ascii", "replace"))
         return FULL.encode() + new + b"\0" + EVERYTHING
     paths = msg.getall("path")
-    trace("hook: %d path(s)", len(paths))
+    dirs = msg.getall("dir")
+    trace("hook: %d path(s), %d directories to look at again", len(paths), len(dirs))
     if full:
-        dirs = msg.getall("dir")
-        trace("hook: after everything: every directory too (%d)", len(dirs))
         paths.append(INSIDE)
-        paths.extend(d + b"/" + INSIDE for d in dirs)
+    paths.extend(d + b"/" + INSIDE for d in dirs)
     return new + b"\0" + b"".join(p + b"\0" for p in paths)
 
 

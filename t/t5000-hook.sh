@@ -102,7 +102,7 @@ test_expect_success 'hook v2: our token answers the changed paths' '
 	git -C w fswatch-notify hook 2 "$token" >out &&
 	show out >actual &&
 	token2=$(sed -n 1p actual) &&
-	printf "%s\n" "$token2" a newdir/ >expect &&
+	printf "%s\n" "$token2" a newdir/ newdir/.fswatch-look-again >expect &&
 	test_cmp expect actual &&
 	git -C w fswatch-notify hook 2 "$token2" >out &&
 	show out >actual &&

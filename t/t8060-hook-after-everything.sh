@@ -1,6 +1,6 @@
 #!/bin/sh
 
-test_description='the hook after an "everything" answer: git keeps no stale untracked cache
+test_description='the hook and git untracked cache: nothing stale after "/" or "dir/"
 
 When the daemon cannot say what changed (it was killed, it exited, its
 queue overflowed, it is still starting) the hook answers "/".  git 2.39
@@ -9,7 +9,9 @@ diff, add <path>), writes the new token, and would then trust its untracked
 cache for directories nobody looked at: untracked files made meanwhile
 would be missing from the next git status.  Each case: untracked files
 made while the daemon cannot see them, a command that does not look for
-untracked files, then git status must be exact (found by make soak).'
+untracked files, then git status must be exact (found by make soak).
+Likewise a directory reported as "dir/" (replaced, moved in): git must look
+at it and everything below it again (found by t5010).'
 
 . ./test-lib.sh
 . "$TEST_DIRECTORY"/lib-notify.sh
@@ -81,6 +83,28 @@ test_expect_success INOTIFY,PYGIT2 'the daemon still starting: "/", then a reset
 	git -C w diff --stat >/dev/null &&
 	status_exact w &&
 	status_exact w -uall
+'
+
+# The same trap without any "/": a directory reported as "dir/" makes git
+# look again at its parent only.
+test_expect_success INOTIFY,PYGIT2 'a directory moved where git remembers an empty one: its files are seen' '
+	git -C w fswatch-notify start &&
+	mkdir -p "w/c/f g" w/a/n1/m1 &&
+	echo f >w/a/n1/m1/f &&
+	status_exact w &&
+	status_exact w &&
+	rmdir "w/c/f g" &&
+	mv w/a/n1 "w/c/f g" &&
+	status_exact w &&
+	git -C w status --porcelain -uall >actual &&
+	grep "^?? \"c/f g/m1/f\"\$" actual &&
+	mkdir -p w/a/b/z &&
+	status_exact w &&
+	mkdir -p elsewhere/z &&
+	echo o >elsewhere/z/other &&
+	rm -r w/a/b &&
+	mv elsewhere w/a/b &&
+	status_exact w
 '
 
 test_done
