@@ -129,6 +129,22 @@ test_expect_success 'config in the repository file is honoured too' '
 	same_as_git --long
 '
 
+for args in -uno -uall --untracked-files=normal
+do
+	test_expect_success "a bad status.showUntrackedFiles is fatal even with $args" "
+		cd repo &&
+		git -c status.showUntrackedFiles=true status $args >../expect.out 2>../expect.err
+		echo \$? >../expect.code &&
+		git -c status.showUntrackedFiles=true fswatch-status $args >../actual.out 2>../actual.err
+		echo \$? >../actual.code &&
+		test_cmp ../expect.out ../actual.out &&
+		test_cmp ../expect.err ../actual.err &&
+		test_cmp ../expect.code ../actual.code &&
+		echo 128 >../want.code &&
+		test_cmp ../want.code ../actual.code
+	"
+done
+
 for config in "status.submoduleSummary=1" "column.ui=always" "status.renameLimit=5" \
 	"diff.renameLimit=5" "status.showUntrackedFiles=bogus" "pager.status=true" \
 	"status.showUntrackedFiles=No" "status.showUntrackedFiles" "status.short=maybe"

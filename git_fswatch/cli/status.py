@@ -285,12 +285,15 @@ def settle(args, config):
     show_stash = args.show_stash
     if show_stash is None:
         show_stash = config_bool(config, "status.showstash", False)
+    # git checks status.showUntrackedFiles while it reads its config, so a
+    # bad value is fatal even when -u is given: let git say so.
+    values = config.get("status.showuntrackedfiles")
+    configured = values[-1] if values else "normal"
+    if configured not in UNTRACKED_MODES:  # git is case-sensitive here
+        raise FallBack("status.showUntrackedFiles=%s" % configured)
     untracked = args.untracked
     if untracked is None:
-        values = config.get("status.showuntrackedfiles")
-        untracked = values[-1] if values else "normal"
-        if untracked not in UNTRACKED_MODES:  # git is case-sensitive here
-            raise FallBack("status.showUntrackedFiles=%s" % untracked)
+        untracked = configured
     renames, copies = renames_from_config(config)
     if args.renames is not None:
         renames = args.renames
