@@ -4,9 +4,12 @@
 # status_is_git_status [<args>...]: git fswatch-status and git status print
 # the same bytes on both streams and exit with the same code.  The trace of
 # our command is kept in "$TRASH_DIRECTORY/trace" for status_answered_itself
-# and status_fell_back.
+# and status_fell_back.  git status takes no optional lock: it prints the
+# same, but does not rewrite the index behind our status cache, which would
+# make whether the next answer comes from the cache depend on the clock.
 status_is_git_status () {
-	git status "$@" >"$TRASH_DIRECTORY/expect.out" 2>"$TRASH_DIRECTORY/expect.err"
+	git --no-optional-locks status "$@" >"$TRASH_DIRECTORY/expect.out" \
+		2>"$TRASH_DIRECTORY/expect.err"
 	echo $? >"$TRASH_DIRECTORY/expect.code"
 	rm -f "$TRASH_DIRECTORY/trace"
 	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \

@@ -11,32 +11,16 @@ daemon and whether it was remembered or computed.'
 
 . ./test-lib.sh
 . "$TEST_DIRECTORY/lib-notify.sh"
+. "$TEST_DIRECTORY/lib-status.sh"
 
 test_atexit 'git -C "$TRASH_DIRECTORY/repo" fswatch-notify exit'
-
-# same_as_status [<args>...]: git fswatch-status and git status print the
-# same on both streams and exit with the same code (lib-status.sh's
-# same_as_status, but git status takes no optional lock: a git status
-# that refreshes the index rightly makes the next answer a computed one).
-same_as_status () {
-	git --no-optional-locks status "$@" >"$TRASH_DIRECTORY/expect.out" \
-		2>"$TRASH_DIRECTORY/expect.err"
-	echo $? >"$TRASH_DIRECTORY/expect.code"
-	rm -f "$TRASH_DIRECTORY/trace"
-	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
-	git fswatch-status "$@" >"$TRASH_DIRECTORY/actual.out" 2>"$TRASH_DIRECTORY/actual.err"
-	echo $? >"$TRASH_DIRECTORY/actual.code"
-	test_cmp "$TRASH_DIRECTORY/expect.out" "$TRASH_DIRECTORY/actual.out" &&
-	test_cmp "$TRASH_DIRECTORY/expect.err" "$TRASH_DIRECTORY/actual.err" &&
-	test_cmp "$TRASH_DIRECTORY/expect.code" "$TRASH_DIRECTORY/actual.code"
-}
 
 # warm_same <how> [<args>...]: git fswatch-status prints what git status
 # prints, and the daemon answered it: <how> is "from memory", "computed" or
 # "" (either).
 warm_same () {
 	how=$1 && shift &&
-	same_as_status "$@" &&
+	status_is_git_status "$@" &&
 	if ! grep "status: warm answer ($how" "$TRASH_DIRECTORY/trace" >/dev/null
 	then
 		echo >&4 "not a warm answer ($how); trace:" &&
@@ -49,7 +33,7 @@ warm_same () {
 # declined because of <reason> (a grep pattern; "" for no daemon asked).
 not_warm () {
 	reason=$1 && shift &&
-	same_as_status "$@" &&
+	status_is_git_status "$@" &&
 	! grep "status: warm answer" "$TRASH_DIRECTORY/trace" &&
 	if test -n "$reason"
 	then
@@ -197,7 +181,7 @@ test_expect_success 'repository config: status.short, advice, core.quotePath' '
 
 test_expect_success 'config on the command line is part of the request' '
 	cd repo &&
-	same_as_status &&
+	status_is_git_status &&
 	grep "warm answer" "$TRASH_DIRECTORY/trace" &&
 	cp "$TRASH_DIRECTORY/actual.out" ../plain &&
 	git -c status.short=true fswatch-status >../short &&
@@ -218,7 +202,7 @@ test_expect_success '.gitignore and info/exclude edits' '
 	warm_same computed -s &&
 	cp .git/info/exclude ../exclude &&
 	echo "!x.o" >>.git/info/exclude &&
-	same_as_status -s --ignored &&
+	status_is_git_status -s --ignored &&
 	cp ../exclude .git/info/exclude
 '
 
