@@ -112,42 +112,15 @@ def _parse(data, hash_size):
     append = entries.append
     offsets = []
     offset = offsets.append
-    unpack = _MODE_OID_FLAGS.unpack_from
+    decode = _decode
     prev = b""
     for _ in range(count):
-        start = pos
         offset(pos)
-        mode, oid, flags = unpack(data, pos)
-        pos += 62
-        if flags & EXTENDED:
-            if version < 3:
-                raise Unsupported("extended flag in a version 2 index")
-            ext = (data[pos] << 8) | data[pos + 1]
-            pos += 2
-            if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
-                raise Unsupported("unknown extended index flags")
-            flags |= ext << 16
-        if version == 4:
-            strip, pos = _varint(data, pos)
-            nul = data.index(b"\0", pos)
-            if strip > len(prev):
-                raise Unsupported("bad path compression in the index")
-            path = prev[:len(prev) - strip] + data[pos:nul]
-            pos = nul + 1
-            prev = path
-        else:
-            namelen = flags & NAME_MASK
-            if namelen < NAME_MASK:
-                nul = pos + namelen
-                path = data[pos:nul]
-            else:
-                nul = data.index(b"\0", pos)
-                path = data[pos:nul]
-            # entries are padded with 1-8 NULs to a multiple of 8 bytes
-            pos = start + ((nul - start + 8) & ~7)
+        entry, pos = decode(data, pos, version, prev)
         if pos > end:
             raise Unsupported("truncated index")
-        append((path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]))
+        append(entry)
+        prev = entry[0]
     entries_end = pos
     names = []
     while pos + _EXT.size <= end:
@@ -166,32 +139,38 @@ def entry_at(data, pos, version, prev=b""):
     """The entry at byte *pos*, and the next entry's position.  A version 4
     index compresses each path against the one before: *prev* is that."""
     try:
-        mode, oid, flags = _MODE_OID_FLAGS.unpack_from(data, pos)
-        start = pos
-        pos += 62
-        if flags & EXTENDED:
-            ext = (data[pos] << 8) | data[pos + 1]
-            pos += 2
-            if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
-                raise Unsupported("unknown extended index flags")
-            flags |= ext << 16
-        if version == 4:
-            strip, pos = _varint(data, pos)
-            nul = data.index(b"\0", pos)
-            if strip > len(prev):
-                raise Unsupported("bad path compression in the index")
-            path = prev[:len(prev) - strip] + data[pos:nul]
-            nxt = nul + 1
-        else:
-            namelen = flags & NAME_MASK
-            if namelen < NAME_MASK:
-                nul = pos + namelen
-            else:
-                nul = data.index(b"\0", pos)
-            path = data[pos:nul]
-            nxt = start + ((nul - start + 8) & ~7)
+        return _decode(data, pos, version, prev)
     except (struct.error, ValueError, IndexError):
         raise Unsupported("damaged index")
+
+
+def _decode(data, pos, version, prev):
+    """One entry: ((path, mode, oid, stage, flags, stat bytes), next pos).
+    The one decoder behind parse() and entry_at()."""
+    start = pos
+    mode, oid, flags = _MODE_OID_FLAGS.unpack_from(data, pos)
+    pos += 62
+    if flags & EXTENDED:
+        if version < 3:
+            raise Unsupported("extended flag in a version 2 index")
+        ext = (data[pos] << 8) | data[pos + 1]
+        pos += 2
+        if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
+            raise Unsupported("unknown extended index flags")
+        flags |= ext << 16
+    if version == 4:
+        strip, pos = _varint(data, pos)
+        nul = data.index(b"\0", pos)
+        if strip > len(prev):
+            raise Unsupported("bad path compression in the index")
+        path = prev[:len(prev) - strip] + data[pos:nul]
+        nxt = nul + 1
+    else:
+        namelen = flags & NAME_MASK
+        nul = pos + namelen if namelen < NAME_MASK else data.index(b"\0", pos)
+        path = data[pos:nul]
+        # entries are padded with 1-8 NULs to a multiple of 8 bytes
+        nxt = start + ((nul - start + 8) & ~7)
     return (path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]), nxt
 
 
