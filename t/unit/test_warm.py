@@ -128,3 +128,37 @@ def test_no_daemon_means_cold(repo, monkeypatch):
     assert warm_client.try_warm(["-s"]) is None
     monkeypatch.setenv("GIT_INDEX_FILE", str(repo / "other"))
     assert warm_client.try_warm(["-s"]) is None
+
+
+def test_index_bytes_kept_while_the_file_keeps_its_identity(repo):
+    index = repo / ".git" / "index"
+    kept = warm.IndexBytes()
+    first, st = kept.read(str(index))
+    assert first == index.read_bytes() and st.st_size == len(first)
+    assert kept.read(str(index))[0] is first and kept.hits == 1   # not read again
+    # git's way: a new file renamed into place
+    (repo / "g").write_text("g\n")
+    _git(repo, "add", "g")
+    second, _ = kept.read(str(index))
+    assert second == index.read_bytes() and second != first
+    # rewritten in place with the same size and mtime: the checksum differs
+    before = os.stat(index)
+    changed = bytearray(second)
+    changed[-1] ^= 0xff
+    with open(index, "r+b") as f:
+        f.write(changed)
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert kept.read(str(index))[0] == bytes(changed)
+    # no checksum (index.skipHash): read every time
+    index.write_bytes(second[:-20] + b"\0" * 20)
+    reads = kept.reads
+    kept.read(str(index))
+    kept.read(str(index))
+    assert kept.reads == reads + 2
+    # too big to keep: read every time; no index: (None, None)
+    small = warm.IndexBytes(limit=10)
+    small.read(str(index))
+    small.read(str(index))
+    assert small.reads == 2 and small.hits == 0
+    index.unlink()
+    assert kept.read(str(index)) == (None, None)
