@@ -2,9 +2,30 @@
 
 It keeps a tree of the watched directories (watch descriptor <-> path, kept
 right when directories are created, deleted, renamed or moved in and out),
-turns kernel events into changed paths in the journal, and holds the lstat()
-data of every entry (for ``listdir`` and ``fetchall``).  No sockets, no git
-commands: the daemon drives it with start(), fileno() and process().
+turns kernel events into changed paths in the journal, and keeps the lstat()
+data of the entries of the directories that ``listdir`` and ``fetchall`` asked
+about.  No sockets, no git commands: the daemon drives it with start(),
+fileno() and process().
+
+What it holds per file, and why no more: the crawl reads every directory
+(it must, to watch the subdirectories) but keeps nothing of its files, not
+even their names, and calls lstat() on none of them (at a million files that
+was most of the crawl's time and of the helper's memory).  Events alone say
+what changed: a directory's watch exists before the directory is listed, and
+from then on the kernel reports every change to its entries on that watch
+(inotify(7): create, delete, move, write, attribute change of a child), so
+nothing that happens to a file escapes a path record.  What the watch tree
+cannot see (a file changed through a hard link in another directory, a write
+through a shared mapping) is unseen by any inotify watcher and would make a
+stat cache stale as well.
+
+The stat data is read the first time ``listdir`` or ``fetchall`` asks for a
+directory (lstat of each entry, after its watch exists) and kept, packed in
+two bytes blobs per directory (the names, and 36 bytes of stat data each);
+an event on an entry marks it to be read again.  A directory whose listing
+we never asked for has nothing to compare when it must be listed again
+after a race (see _settle); it then records its subdirectories that came or
+went, and events on its own watch, held all along, cover its files.
 
 Paths are bytes relative to the worktree top; a directory is recorded as
 ``b"dir/"``, meaning that it and everything below it may have changed.
@@ -60,10 +81,12 @@ def statinfo(st):
                     st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-# The stat data of an entry is held packed (69 bytes instead of ~220 for a
-# tuple of Python ints): a tree of a million files is a million of these.
+# The stat data of an entry is held packed, 36 bytes, in one blob per
+# directory, in the order of the directory's names blob (sorted names joined
+# by NUL, which no name contains).
 _PACKED = struct.Struct("=IqqqQ")
 _pack = _PACKED.pack
+_SIZE = _PACKED.size
 _IS_DIR = _stat.S_IFDIR
 
 
@@ -80,10 +103,24 @@ def _is_dir(data):
     return (_PACKED.unpack(data)[0] & 0o170000) == _IS_DIR
 
 
+def _encode(entries):
+    """{name: packed} -> (names blob, stat blob), in name order."""
+    names = sorted(entries)
+    return b"\0".join(names), b"".join([entries[n] for n in names])
+
+
+def _decode(names, stats):
+    """The inverse of _encode: [(name, packed)] in name order."""
+    if not stats:
+        return []
+    return list(zip(names.split(b"\0"),
+                    [stats[i:i + _SIZE] for i in range(0, len(stats), _SIZE)]))
+
+
 class _Dir:
     """A watched directory: a node of the tree."""
-    __slots__ = ("rel", "name", "parent", "wd", "subdirs", "entries", "dirty",
-                 "unwatched")
+    __slots__ = ("rel", "name", "parent", "wd", "subdirs", "names", "stats",
+                 "count", "dirty", "unwatched")
 
     def __init__(self, rel, name, parent, wd):
         self.rel = rel          # b"" for the top, else b"a/b"
@@ -91,9 +128,20 @@ class _Dir:
         self.parent = parent
         self.wd = wd
         self.subdirs = {}       # name -> _Dir
-        self.entries = {}       # name -> packed stat data (_packed)
-        self.dirty = set()      # names whose StatInfo must be read again
+        self.names = None       # stat data not read yet; else see _encode
+        self.stats = None
+        self.count = 0          # entries at the last listing
+        self.dirty = None       # names whose stat data must be read again
         self.unwatched = None   # names of subdirectories we cannot watch
+
+    @property
+    def known(self):
+        """Do we hold the stat data of its entries?"""
+        return self.names is not None
+
+    def entries(self):
+        """{name: packed stat data}; only if known."""
+        return dict(_decode(self.names, self.stats))
 
     def child_rel(self, name):
         return self.rel + b"/" + name if self.rel else name
@@ -466,10 +514,16 @@ class WatchTree:
         self._wds[wd] = node
         return node
 
-    def _list(self, node, fd):
+    def _list(self, node, fd, with_stat=None):
         """Read the entries of the open directory *fd*, watched as *node*;
         return the names of its subdirectories (None if it cannot be read:
-        it is then listed again later)."""
+        it is then listed again later).
+
+        With *with_stat* (by default: if we hold its stat data already),
+        lstat() every entry and keep the result; else only count them.
+        """
+        if with_stat is None:
+            with_stat = node.names is not None
         try:
             it = os.scandir(fd)
         except OSError as e:
@@ -480,29 +534,42 @@ class WatchTree:
         fsencode = os.fsencode
         entries = {}
         subdirs = []
+        count = 0
         with it:
             for entry in it:
-                name = fsencode(entry.name)
-                if name == b".git":
+                if entry.name == ".git":
                     continue
                 try:
-                    st = entry.stat(follow_symlinks=False)
+                    if with_stat:
+                        st = entry.stat(follow_symlinks=False)
+                        isdir = st.st_mode & 0o170000 == _IS_DIR
+                    else:
+                        # d_type: no lstat (scandir falls back to one where
+                        # the filesystem does not fill it in)
+                        isdir = entry.is_dir(follow_symlinks=False)
                 except OSError:
                     continue        # vanished: its event will say so
-                if st.st_mode & 0o170000 == _IS_DIR:
+                name = None
+                if isdir:
+                    name = fsencode(entry.name)
                     if git_dir_rel is not None and node.child_rel(name) == git_dir_rel:
                         continue
                     subdirs.append(name)
-                entries[name] = _pack(st.st_mode, st.st_size, st.st_mtime_ns,
-                                      st.st_ctime_ns, st.st_ino)
-        node.entries = entries
-        node.dirty.clear()
-        self._dirty.discard(node)
+                count += 1
+                if with_stat:
+                    entries[name or fsencode(entry.name)] = _pack(
+                        st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        node.count = count
+        if with_stat:
+            node.names, node.stats = _encode(entries)
+            node.dirty = None
+            self._dirty.discard(node)
+        present = set(subdirs)
         for name in list(node.subdirs):
-            if name not in entries or not _is_dir(entries[name]):
+            if name not in present:
                 self._drop(node.subdirs.pop(name))
         for name in list(node.unwatched or ()):
-            if name not in entries or not _is_dir(entries[name]):
+            if name not in present:
                 self._watchable(node, name)
         return subdirs
 
@@ -555,19 +622,32 @@ class WatchTree:
                     self._ino.rm_watch(wd)
                 self._rescan.add(node)
                 return
-            old = node.entries
+            known = node.known
+            old = node.entries() if known else None
+            old_dirs = set(node.subdirs).union(node.unwatched or ())
             subdirs = self._list(node, fd)
         finally:
             os.close(fd)
         if subdirs is None:
             return
-        new = node.entries
-        for name in old.keys() | new.keys():
-            before, after = old.get(name), new.get(name)
-            if before != after:
-                isdir = ((before is not None and _is_dir(before))
-                         or (after is not None and _is_dir(after)))
-                self.journal.record(node.child_rel(name) + (b"/" if isdir else b""))
+        if known:
+            new = node.entries()
+            for name in old.keys() | new.keys():
+                before, after = old.get(name), new.get(name)
+                if before != after:
+                    isdir = ((before is not None and _is_dir(before))
+                             or (after is not None and _is_dir(after)))
+                    self.journal.record(node.child_rel(name) + (b"/" if isdir else b""))
+        else:
+            # Nothing to compare its files with, and no need: its watch was
+            # held all along, so each change to a file in it came as an
+            # event, recorded under the path the directory had then; where
+            # that path has changed since, the record of the move or of the
+            # new watch ("dir/", see _attach and _add_tree) came later and
+            # covers the file's new path.  Its subdirectories are another
+            # matter: one we could not watch or list may have come or gone.
+            for name in old_dirs.difference(subdirs):
+                self.journal.record(node.child_rel(name) + b"/")
         for name in subdirs:
             if name not in node.subdirs:
                 self.journal.record(node.child_rel(name) + b"/")
@@ -637,20 +717,82 @@ class WatchTree:
 
     # ---- stat data ------------------------------------------------------------
     def _mark(self, node, name):
-        node.dirty.add(name)
-        self._dirty.add(node)
+        """An event on parent/name: its stat data, if we hold it, is stale."""
+        if node.names is not None:
+            if node.dirty is None:
+                node.dirty = set()
+            node.dirty.add(name)
+            self._dirty.add(node)
 
     def _refresh(self, node):
+        """Make the stat data we hold of *node*'s entries current, reading
+        it if we never did; False if the directory cannot be read at the
+        path we know (it is moving right now: events will tell)."""
+        if node.names is None:
+            return self._load(node)
         if not node.dirty:
-            return
+            return True
+        entries = node.entries()
         base = self._abs(node.rel)
         for name in node.dirty:
             try:
-                node.entries[name] = _packed(os.lstat(base + b"/" + name))
+                entries[name] = _packed(os.lstat(base + b"/" + name))
             except OSError:
-                node.entries.pop(name, None)
-        node.dirty.clear()
+                entries.pop(name, None)
+        node.names, node.stats = _encode(entries)
+        node.count = len(entries)
+        node.dirty = None
         self._dirty.discard(node)
+        return True
+
+    def _load(self, node):
+        """Read the stat data of *node*'s entries for the first time.
+
+        Its watch was added before; the directory found at its path must
+        be the one that watch is on, else we would keep the stat data of
+        another directory, which no event would ever correct.
+        """
+        try:
+            fd = os.open(self._abs(node.rel), _O_DIR | (os.O_NOFOLLOW if node.rel else 0))
+        except OSError:
+            return False
+        try:
+            try:
+                wd = self._ino.add_watch_fd(fd, DIR_MASK)
+            except (OSError, WatchLimit):
+                return False
+            if wd != node.wd:
+                if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
+                    self._ino.rm_watch(wd)
+                return False
+            return self._list(node, fd, with_stat=True) is not None
+        finally:
+            os.close(fd)
+
+    def _uncached(self, node):
+        """[(name, packed)] of what stands at *node*'s path now, held nowhere:
+        for a directory whose stat data we could not load."""
+        base = self._abs(node.rel)
+        try:
+            names = os.listdir(base)
+        except OSError:
+            return []
+        entries = {}
+        for name in names:
+            if name == b".git" or (self._git_dir_rel is not None
+                                   and node.child_rel(name) == self._git_dir_rel):
+                continue
+            try:
+                entries[name] = _packed(os.lstat(base + b"/" + name))
+            except OSError:
+                pass
+        return sorted(entries.items())
+
+    def _entries_of(self, node):
+        """[(name, packed)] of *node*, sorted by name, current."""
+        if self._refresh(node):
+            return _decode(node.names, node.stats)
+        return self._uncached(node)
 
     def _find(self, rel):
         rel = rel.strip(b"/")
@@ -665,13 +807,25 @@ class WatchTree:
                 return None
         return node
 
+    def directories(self, rel):
+        """Sorted names of the watched subdirectories of directory *rel*;
+        None if *rel* is not a watched directory.
+
+        What the entries of listdir(rel) of kind "d" that are themselves
+        watched directories are, without reading any stat data: a walk of
+        the tree in memory.
+        """
+        node = self._find(rel)
+        if node is None:
+            return None
+        return sorted(node.subdirs)
+
     def listdir(self, rel):
         """[(name, StatInfo)] of directory *rel*, sorted; None if not watched."""
         node = self._find(rel)
         if node is None:
             return None
-        self._refresh(node)
-        return [(name, _unpacked(data)) for name, data in sorted(node.entries.items())]
+        return [(name, _unpacked(data)) for name, data in self._entries_of(node)]
 
     def fetchall(self):
         """(path, StatInfo) of every entry below the top.
@@ -684,7 +838,7 @@ class WatchTree:
         while stack:
             node = stack.pop()
             below = []
-            for name, data in sorted(node.entries.items()):
+            for name, data in self._entries_of(node):
                 info = _unpacked(data)
                 yield node.child_rel(name), info
                 child = node.subdirs.get(name)
@@ -694,13 +848,16 @@ class WatchTree:
 
     @property
     def stats(self):
-        files = 0
+        files = known = 0
         for node in self._wds.values():
-            files += len(node.entries)
+            files += node.count
+            if node.names is not None:
+                known += 1
         return {
             "watched-directories": len(self._wds),
             "watches": self._ino.watches if self._ino is not None else 0,
             "files-known": files,
+            "stat-cached-directories": known,
             "events-seen": self._events,
             "overflows": self._overflows,
             "crawls": self._crawls,
