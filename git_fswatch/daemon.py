@@ -15,10 +15,15 @@ Life of a daemon:
    listdir or fetchall it proves it has read every event up to the request:
    it creates a cookie file in ``cookies/`` and answers when inotify shows
    it; after SYNC_TIMEOUT seconds it answers "everything" (sync-timeout).
+   A warm-status request (warm.py) is answered from memory or computed in
+   the loop, except a full scan: that runs in a forked child whose pipe is
+   one more thing the loop watches, and its clients wait for it while
+   everyone else is served.
 4. Exit on ``exit`` (the socket is removed before the reply is sent), on
    SIGTERM or SIGINT, when the worktree or git dir goes away, when its
    socket is taken away, or after the idle timeout with no client.  A clean
-   exit removes the socket.
+   exit removes the socket and kills the warm engine's children (which the
+   kernel kills too, should the daemon die uncleanly).
 
 A client's bytes never kill or hang the loop: bad requests get an
 ``error=`` reply, a client that says nothing for CLIENT_TIMEOUT seconds is
@@ -79,7 +84,7 @@ def _on_signal(signum, frame):
 
 class _Client:
     __slots__ = ("sock", "parser", "out", "deadline", "done", "eof", "cookie",
-                 "request")
+                 "request", "child")
 
     def __init__(self, sock, now):
         self.sock = sock
@@ -90,6 +95,7 @@ class _Client:
         self.eof = False         # the client has finished writing
         self.cookie = None       # waiting for this cookie
         self.request = None
+        self.child = None        # waiting for this warm engine's child
 
 
 def stat_record(stat_info, name):
@@ -132,6 +138,7 @@ class Daemon:
         self.declined = None     # why it would not run
         self.busy = False        # another daemon serves the worktree
         self.warm = None         # the warm status engine, made on first use
+        self.children = {}       # the warm engine's computing children -> waiting clients
         # A test seam: never make the cookie, as if the kernel lost its event.
         self.lose_cookies = bool(os.environ.get("GIT_FSWATCH_TEST_LOSE_COOKIES"))
 
@@ -260,6 +267,8 @@ class Daemon:
                     self._accept()
                 elif what == "watch":
                     self._read_events()
+                elif type(what) is not _Client:
+                    self._child_ready(what)
                 elif mask & selectors.EVENT_WRITE:
                     self._write(what)
                 else:
@@ -288,6 +297,7 @@ class Daemon:
         elif not self.clients:
             deadlines.append(self.last_activity + self.idle_timeout)
         deadlines.extend(c.deadline for c in self.clients.values())
+        deadlines.extend(c.deadline for c in self.children if not c.killed)
         return max(0.0, min(deadlines) - now)
 
     def _socket_is_ours(self):
@@ -309,6 +319,10 @@ class Daemon:
         self.watch.process()
 
     def _expire(self, now):
+        for child in self.children:
+            if now >= child.deadline and not child.killed:
+                trace("daemon: warm child %d took too long; killing it", child.pid)
+                child.kill("it took longer than %d seconds" % (now - child.started))
         for client in list(self.clients.values()):
             if now < client.deadline:
                 continue
@@ -456,7 +470,7 @@ class Daemon:
         elif action == "listdir":
             reply = self._listdir(msg.get("path"))
         elif action == "warm-status":
-            reply = self._warm_status(msg)
+            return self._warm_dispatch(client, msg)
         else:
             reply = self._fetchall()
         self._answer(client, reply)
@@ -533,7 +547,8 @@ class Daemon:
 
     # ---- the warm status engine (warm.py) ------------------------------
     def _warm_status(self, msg):
-        """`git fswatch-status` answered from memory (see warm.py)."""
+        """`git fswatch-status` answered from memory (see warm.py): the
+        reply, or a warm.Child computing it."""
         if self.warm is None:
             from git_fswatch import warm
             try:
@@ -541,7 +556,60 @@ class Daemon:
             except Exception as e:       # no inotify left ...: clients go cold
                 trace("daemon: no warm status engine: %s", e)
                 return protocol.encode([("version", 1), ("unsupported", str(e))])
+            self.warm.after_fork = self._let_go
         return self.warm.answer(msg, passthrough=_Terminate)
+
+    def _warm_dispatch(self, client, msg):
+        reply = self._warm_status(msg)
+        if isinstance(reply, bytes):
+            return self._answer(client, reply)
+        self._wait_for(client, reply)
+
+    def _watch_child(self, child):
+        if child not in self.children:
+            self.children[child] = []
+            self.sel.register(child, selectors.EVENT_READ, child)
+
+    def _wait_for(self, client, child):
+        """*client* is answered when *child* ends; the loop serves others."""
+        self._watch_child(child)
+        self.children[child].append(client)
+        client.child = child
+        client.deadline = child.deadline + CLIENT_TIMEOUT
+
+    def _child_ready(self, child):
+        if not child.read():
+            return
+        self.sel.unregister(child)
+        waiting = self.children.pop(child, [])
+        reply = self.warm.finish(child, passthrough=_Terminate)
+        if not isinstance(reply, bytes):
+            self._watch_child(reply)      # computing again: watch it, whoever waits
+        for client in waiting:
+            client.child = None
+            if client.request[1] is not child.msg:
+                # waited for another request's child: ask again now
+                self._warm_dispatch(client, client.request[1])
+            elif isinstance(reply, bytes):
+                self._answer(client, reply)
+            else:
+                self._wait_for(client, reply)
+
+    def _let_go(self):
+        """In a warm engine's child, right after the fork: close what makes
+        this process the daemon (its lock, socket and clients), so that
+        nothing waits on the child for them."""
+        fds = [c.sock.fileno() for c in self.clients.values()]
+        if self.listener is not None:
+            fds.append(self.listener.lockfd)
+            if self.listener.sock is not None:
+                fds.append(self.listener.sock.fileno())
+        for fd in fds:
+            if fd is not None and fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
     def _status(self):
         records = [("version", 1), ("pid", os.getpid()),
@@ -595,6 +663,11 @@ class Daemon:
         fd = client.sock.fileno()
         if client.cookie is not None:
             self._remove_cookie(client.cookie)
+        if client.child is not None:
+            waiting = self.children.get(client.child)
+            if waiting and client in waiting:
+                waiting.remove(client)    # the child goes on: its cache is wanted
+            client.child = None
         if self.sel is not None:
             try:
                 self.sel.unregister(client.sock)

@@ -31,6 +31,16 @@ remembered: an answer that abbreviates an object name (`git rev-parse
 progress; new objects can lengthen an abbreviation), configuration with
 includes, a journal that names unwatchable directories in every answer.
 
+A computation that would scan the whole worktree (no cache for this index,
+HEAD or mode, or the journal says everything) runs in a forked child, which
+sends back the answer, the engine's new cache and the memo of git
+commands; the daemon serves everyone else meanwhile (a Child is what
+answer() returns then).  At most MAX_CHILDREN compute at once; a request
+that needs another full scan waits for one of them to end, and is asked
+again then.  A child that dies or takes too long answers "unsupported".
+Everything else (an answer from memory, a computation from the cache
+around a few changed paths: a few milliseconds) is done in the daemon.
+
 The client's standard output being a terminal (for color) is a fact it
 sends; render() is given it instead of asking isatty(1) here.
 
@@ -53,6 +63,14 @@ ACTION = "warm-status"
 RACY = 2.0
 # How many distinct requests keep their last answer.
 MAX_ANSWERS = 32
+# At most this many computing children at once: a request that needs
+# another full scan meanwhile waits for one of them to end.
+MAX_CHILDREN = 2
+# A child still computing after this long is killed, and its clients told
+# "unsupported" (they went cold long before: warm_client.TIMEOUT).
+CHILD_TIMEOUT = 60.0
+# The index's bytes are kept in memory up to this size.
+MAX_KEPT_INDEX = 256 << 20
 
 # What in the git dir and the common dir can change a status: HEAD, the
 # index, refs (and packed-refs), config, info/exclude and info/attributes,
@@ -211,10 +229,6 @@ class Unsupported(Exception):
     """This request is for the cold path; the message says why."""
 
 
-# The index's bytes are kept in memory up to this size.
-MAX_KEPT_INDEX = 256 << 20
-
-
 def _read_all(fd, size):
     """Everything from *fd* (a regular file of *size* bytes at fstat) to its end."""
     chunks = []
@@ -283,6 +297,7 @@ class Source:
     def __init__(self, journal):
         self.journal = journal
         self.caches = {}
+        self.stores = {}          # mode -> how many caches were stored
         self.mode = None
         self.index = IndexBytes()
 
@@ -294,6 +309,7 @@ class Source:
 
     def store(self, repo, cache):
         self.caches[self.mode] = cache
+        self.stores[self.mode] = self.stores.get(self.mode, 0) + 1
         return True
 
     def changed_since(self, repo, token):
@@ -428,8 +444,118 @@ _FOREIGN = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"
             "GIT_SHALLOW_FILE", "GIT_OPTIONAL_LOCKS")
 
 
+class _GoApart(Exception):
+    """Raised in the daemon, before the engine starts, when it would scan
+    the whole worktree: that computation runs in a child instead."""
+
+    def __init__(self, why, mode):
+        Exception.__init__(self, why)
+        self.mode = mode
+
+
+class Child:
+    """A computation in a forked child, for one request.
+
+    The daemon watches it (fileno(): the pipe the child writes its result
+    to), calls read() whenever it is readable and, once read() says the
+    child is done, WarmStatus.finish().  `msg` is the request that started
+    it; the answer computed is that request's.
+    """
+
+    def __init__(self, pid, fd, key, request, msg, token, generation, attempt, mode,
+                 stores, memo_hits):
+        self.pid, self.fd = pid, fd
+        self.chunks = []
+        self.key, self.request, self.msg = key, request, msg
+        self.token, self.generation, self.attempt = token, generation, attempt
+        self.mode = mode
+        self.stores = stores              # Source.stores[mode] at the fork
+        self.memo_hits = memo_hits
+        self.started = time.monotonic()
+        self.deadline = self.started + CHILD_TIMEOUT
+        self.killed = None                # why we killed it
+
+    def fileno(self):
+        return self.fd
+
+    def read(self):
+        """Read what the child sent so far; True once it is all there."""
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+        if not chunk:
+            return True
+        self.chunks.append(chunk)
+        return False
+
+    def kill(self, why):
+        import signal
+        self.killed = why
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def reap(self):
+        """Close the pipe and wait for the child: its wait status."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        try:
+            return os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
+
+def _exit_reason(status):
+    if os.WIFSIGNALED(status):
+        return "killed by signal %d" % os.WTERMSIG(status)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status):
+        return "exit code %d" % os.WEXITSTATUS(status)
+    return None
+
+
+def _die_with_parent(parent):
+    """In a child: be killed when the daemon dies (it holds nothing the
+    next daemon could use, and its answer would reach nobody)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _test_hold():
+    """GIT_FSWATCH_TEST_WARM_CHILD_HOLD=<dir>, for tests that must catch a
+    child at work without sleeping: it writes its pid as a line to the fifo
+    <dir>/pids, then reads a line from the fifo <dir>/gate before it starts
+    (the test holds both open, so neither open() waits)."""
+    hold = os.environ.get("GIT_FSWATCH_TEST_WARM_CHILD_HOLD")
+    if not hold:
+        return
+    with open(os.path.join(hold, "pids"), "w") as f:
+        f.write("%d\n" % os.getpid())
+    with open(os.path.join(hold, "gate"), "rb", buffering=0) as f:
+        while f.read(1) not in (b"\n", b""):
+            pass
+
+
 class WarmStatus:
-    """The daemon's status engine; answer() takes a synced request."""
+    """The daemon's status engine; answer() takes a synced request.
+
+    answer() returns the reply, or a Child: a full scan computing in a
+    forked child, which the daemon watches while it serves others.  The
+    child's own request is answered by finish(child); any other request
+    that waited on it asks answer() again then (from memory if nothing
+    changed since the child's token, else computed again, cheaply, on the
+    cache the child left).
+    """
 
     def __init__(self, repo, journal):
         self.repo = repo
@@ -441,11 +567,22 @@ class WarmStatus:
         # libgit2 (the engine's ignore rules) finds the global and XDG files
         # from HOME once per process: every client must have the first's.
         self.home = None
+        self.children = {}        # request key -> Child
+        # Called in a child right after the fork (the daemon lets go of its
+        # lock, socket and clients there).
+        self.after_fork = None
         self.hits = 0
         self.computed = 0
         self.declined = 0
+        self.forked = 0
+        self.children_failed = 0
 
     def close(self):
+        """Kill and reap the children; stop watching the git dir."""
+        for child in list(self.children.values()):
+            child.kill("the daemon is exiting")
+            child.reap()
+        self.children.clear()
         self.gitdir.close()
 
     @property
@@ -454,16 +591,28 @@ class WarmStatus:
                 "warm-declined": self.declined, "warm-gitdir-events": self.gitdir.events,
                 "warm-git-memo-hits": self.memo.hits,
                 "warm-index-reads": self.source.index.reads,
-                "warm-index-hits": self.source.index.hits}
+                "warm-index-hits": self.source.index.hits,
+                "warm-children": len(self.children),
+                "warm-children-forked": self.forked,
+                "warm-children-failed": self.children_failed}
 
     def answer(self, msg, passthrough=()):
-        """The reply (encoded message) to a synced warm-status request.
+        """The reply (encoded message) to a synced warm-status request, or
+        a Child whose end the request waits for.
 
         Exceptions of the *passthrough* types (the daemon's "terminate")
         go through; any other is a bug of ours, and answers unsupported.
         """
+        return self._guard(self._answer, (msg,), passthrough)
+
+    def finish(self, child, passthrough=()):
+        """The reply to the request that started *child*, which has ended
+        (Child.read() said so), or another Child computing it again."""
+        return self._guard(self._finish, (child,), passthrough)
+
+    def _guard(self, fn, args, passthrough):
         try:
-            out, err, code, how = self._answer(msg)
+            got = fn(*args)
         except passthrough:
             raise
         except Unsupported as e:
@@ -475,6 +624,9 @@ class WarmStatus:
             trace("warm: internal error: %s: %s", type(e).__name__, e)
             return protocol.encode([("version", 1), ("unsupported", "internal error: %s: %s"
                                                      % (type(e).__name__, e))])
+        if isinstance(got, Child):
+            return got
+        out, err, code, how = got
         trace("warm: %s (%d bytes)", how, len(out))
         records = [("version", 1), ("exit", code), ("how", how)]
         records.extend(("out", part) for part in out.split(b"\0"))
@@ -506,7 +658,8 @@ class WarmStatus:
         return argv, cwd, env, tty
 
     def _answer(self, msg):
-        argv, cwd, env, tty = self._request(msg)
+        request = self._request(msg)
+        argv, cwd, env, tty = request
         key = (tuple(argv), cwd, tuple(sorted(env.items())), tty)
         generation = self.gitdir.poll()
         old = self.answers.get(key)
@@ -515,26 +668,49 @@ class WarmStatus:
             self.hits += 1
             old.used = time.monotonic()
             return old.out, old.err, old.code, "from memory"
+        child = self.children.get(key)
+        if child is not None:
+            trace("warm: the same request is computing in child %d; waiting", child.pid)
+            return child
         trace("warm: computing: %s", why)
         self.answers.pop(key, None)
-        for attempt in range(3):
-            # The token first: the answer covers every change after it.
-            token = self.journal.token()
-            if self._full_scan_likely():
-                out, err, code, keep, files = self._compute_apart(argv, cwd, env, tty,
-                                                                  generation)
-            else:
-                out, err, code, keep, files = self._compute(argv, cwd, env, tty, generation)
-            self.computed += 1
-            # One git dir throughout (the engine's own check that HEAD and
-            # the index stayed put asks git through the memo).
-            now = self.gitdir.poll()
-            if now == generation:
-                break
+        return self._attempt(key, request, msg, generation, 0)
+
+    def _attempt(self, key, request, msg, generation, attempt):
+        """Compute *request* here, or start a child that computes it."""
+        argv, cwd, env, tty = request
+        # The token first: the answer covers every change after it.
+        token = self.journal.token()
+        try:
+            got = self._compute(argv, cwd, env, tty, generation, apart=True)
+        except _GoApart as e:
+            same = [c for c in self.children.values() if c.mode == e.mode]
+            busy = same or (list(self.children.values())
+                            if len(self.children) >= MAX_CHILDREN else [])
+            if busy:
+                child = min(busy, key=lambda c: c.started)
+                trace("warm: a full scan (%s); waiting for child %d first", e, child.pid)
+                return child
+            trace("warm: a full scan (%s): in a child", e)
+            child = self._fork(key, request, msg, token, generation, attempt, e.mode)
+            if child is not None:
+                return child
+            got = self._compute(argv, cwd, env, tty, generation)
+        return self._settle(key, request, msg, token, generation, attempt, got, "computed")
+
+    def _settle(self, key, request, msg, token, generation, attempt, got, how):
+        """Keep the answer *got* computed since *token*, if the git dir
+        stayed as it was throughout; else compute again."""
+        out, err, code, keep, files = got
+        self.computed += 1
+        # One git dir throughout (the engine's own check that HEAD and
+        # the index stayed put asks git through the memo).
+        now = self.gitdir.poll()
+        if now != generation:
+            if attempt >= 2:
+                raise Unsupported("the git dir keeps changing")
             trace("warm: the git dir changed during the computation; again")
-            generation = now
-        else:
-            raise Unsupported("the git dir keeps changing")
+            return self._attempt(key, request, msg, now, attempt + 1)
         if keep:
             answer = _Answer(out, err, code, token, generation, files)
             answer.used = time.monotonic()
@@ -542,7 +718,7 @@ class WarmStatus:
             while len(self.answers) > MAX_ANSWERS:
                 oldest = min(self.answers, key=lambda k: self.answers[k].used)
                 del self.answers[oldest]
-        return out, err, code, "computed"
+        return out, err, code, how
 
     def _changed(self, old, generation):
         """Why the remembered answer *old* may be stale, or None."""
@@ -562,8 +738,9 @@ class WarmStatus:
                 return "%s changed lately" % path
         return None
 
-    def _compute(self, argv, cwd, env, tty, generation):
-        """(out, err, code, keep, files): render() as the command runs it."""
+    def _compute(self, argv, cwd, env, tty, generation, apart=False):
+        """(out, err, code, keep, files): render() as the command runs it.
+        With *apart*, raise _GoApart instead of starting a full scan."""
         from git_fswatch import config as helper_config
         from git_fswatch import gitdir
         from git_fswatch.cli import status as cmd
@@ -613,7 +790,11 @@ class WarmStatus:
                 self.memo.enter(None)  # read the config again each time
 
             def compute(repo, req):
-                self.source.mode = (req.untracked, req.ignored)
+                mode = self.source.mode = (req.untracked, req.ignored)
+                if apart:
+                    why = self._full_scan_ahead(engine, mode)
+                    if why:
+                        raise _GoApart(why, mode)
                 with _engine_reads(self.source):
                     return engine.compute(repo, req)
 
@@ -636,36 +817,65 @@ class WarmStatus:
                 keep = False
         return out, b"", 0, keep, files
 
-    def _full_scan_likely(self):
-        """Will the engine read the whole index (no cache for this index)?
-        A guess: it only decides where the computation runs."""
+    def _full_scan_ahead(self, engine, mode):
+        """Why the engine would scan the whole worktree for *mode* now, or
+        None.  A guess from the cache it would find (engine.compute decides
+        for itself): it only decides where the computation runs."""
         from git_fswatch.status import index as ix
-        identity = ix.read_identity(os.path.join(self.repo.git_dir, "index"))
-        return not any(c.key.get("index") == identity for c in self.source.caches.values())
+        cache = self.source.caches.get(mode)
+        if cache is None:
+            return "no status cache for this mode"
+        if getattr(cache, "index_map", None) is None:
+            return "the status cache has no index map"
+        if cache.key.get("index") != ix.read_identity(os.path.join(self.repo.git_dir,
+                                                                   "index")):
+            return "the index changed"
+        paths, reason = self.journal.since(cache.token)
+        if paths is None:
+            return "the journal says everything (%s)" % reason
+        for p in paths:
+            q = p.rstrip(b"/")
+            if not q or q.rpartition(b"/")[2] in (b".gitignore", b".gitattributes"):
+                return "rules changed: %r" % p
+        head_commit = getattr(engine, "head_commit", None)
+        if head_commit is not None and cache.key.get("head") != (
+                head_commit(self.repo.worktree) or ""):
+            return "HEAD moved"
+        return None
 
-    def _compute_apart(self, argv, cwd, env, tty, generation):
-        """_compute() in a forked child, which sends back the answer, the
-        engine's new cache and the memo of git commands.
+    def _fork(self, key, request, msg, token, generation, attempt, mode):
+        """Start a child that computes *request* and sends back the answer,
+        the engine's new cache and the memo of git commands; None when no
+        child can be made.
 
         A full scan parses every index entry: at a million files that is
-        half a gigabyte that Python keeps long after it is freed.  The
-        child's memory goes back to the system when it exits; the daemon
-        keeps only the per-directory results.  The daemon waits for the
-        child as it would for the computation itself.
+        half a gigabyte that Python keeps long after it is freed, and
+        seconds during which the daemon would serve nobody.  The child's
+        memory goes back to the system when it exits, and the daemon keeps
+        serving meanwhile.
         """
         import pickle
         r, w = os.pipe()
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError as e:
             os.close(r)
             os.close(w)
             trace("warm: cannot fork (%s): computing here", e)
-            return self._compute(argv, cwd, env, tty, generation)
+            return None
         if pid == 0:                        # pragma: no cover (the child)
             code = 0
             try:
+                import signal
                 os.close(r)
+                for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                    signal.signal(signum, signal.SIG_DFL)
+                _die_with_parent(parent)
+                if self.after_fork is not None:
+                    self.after_fork()
+                _test_hold()
+                argv, cwd, env, tty = request
                 try:
                     got = self._compute(argv, cwd, env, tty, generation)
                     mode = self.source.mode
@@ -683,26 +893,44 @@ class WarmStatus:
             finally:
                 os._exit(code)
         os.close(w)
-        chunks = []
+        os.set_blocking(r, False)
+        self.forked += 1
+        child = Child(pid, r, key, request, msg, token, generation, attempt, mode,
+                      self.source.stores.get(mode, 0), self.memo.hits)
+        self.children[key] = child
+        trace("warm: child %d computes", pid)
+        return child
+
+    def _finish(self, child):
+        import pickle
+        if self.children.get(child.key) is child:
+            del self.children[child.key]
+        status = child.reap()
+        data = b"".join(child.chunks)
+        child.chunks = []
+        why = child.killed or _exit_reason(status)
+        if why or not data:
+            self.children_failed += 1
+            raise Unsupported("the computing child failed: %s" % (why or "no answer"))
         try:
-            while True:
-                chunk = os.read(r, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        finally:
-            os.close(r)
-            os.waitpid(pid, 0)
-        try:
-            result = pickle.loads(b"".join(chunks))
+            result = pickle.loads(data)
         except Exception as e:
+            self.children_failed += 1
             raise Unsupported("the computing child failed: %s" % e)
         if result[0] == "unsupported":
             raise Unsupported(result[1])
         if result[0] != "ok":
             raise Unsupported("internal error in the computing child: %s" % result[1])
         _, got, mode, cache, context, results, hits = result
-        if cache is not None:
+        # Unless a newer cache was made here meanwhile (any cache is right
+        # for its token; a newer one saves work).
+        if cache is not None and self.source.stores.get(mode, 0) == child.stores:
             self.source.caches[mode] = cache
-        self.memo.context, self.memo.results, self.memo.hits = context, results, hits
-        return got
+            self.source.stores[mode] = child.stores + 1
+        if context is not None and context == self.memo.context or self.memo.context is None:
+            self.memo.context = context
+            self.memo.results.update(results)
+        self.memo.hits += hits - child.memo_hits
+        trace("warm: child %d done", child.pid)
+        return self._settle(child.key, child.request, child.msg, child.token,
+                            child.generation, child.attempt, got, "computed apart")

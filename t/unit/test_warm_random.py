@@ -138,11 +138,13 @@ def test_warm_random_bursts(tmp_path):
         for want in ("computed", "from memory"):
             actual, how = _warm(world, ["-s"], {}, trace)
             hows[how] = hows.get(how, 0) + 1
-            assert (expect, how) == (actual, want), (seed, world.log, how)
+            # "computed" or "computed apart" (a full scan, in a child)
+            assert (expect, how.startswith(want)) == (actual, True), (seed, world.log, how)
     finally:
         _run(world, ["git", "fswatch-notify", "exit"], {})
     print("warm random status: seed %d, %d bursts, answers %r, %d operations"
           % (seed, compared, hows, len(world.log)))
     assert compared > 0
     # The daemon answered, both ways: otherwise this tested the cold path.
-    assert hows.get("computed") and hows.get("from memory"), hows
+    assert (hows.get("computed") or hows.get("computed apart")) and \
+        hows.get("from memory"), hows
