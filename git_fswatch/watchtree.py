@@ -73,6 +73,8 @@ _O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 _NAMESPACE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
 _SELF_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT
+# Events never merged with the next one on the same name (see process()).
+_ALONE = IN_ISDIR | IN_Q_OVERFLOW | _SELF_GONE
 
 
 def statinfo(st):
@@ -235,18 +237,40 @@ class WatchTree:
             self._ino.close()
 
     def process(self):
-        """Read every pending event and act on it."""
+        """Read every pending event and act on it.
+
+        Consecutive events on one file (a checkout's delete, create, modify
+        and close-write of each file) are acted on once, with their masks
+        together: what an event on a file does (mark it and maybe its
+        directory stale, record its path) is the same done once or four
+        times, and nothing else happens in between.  A checkout of 50,000
+        files is 200,000 events; this makes it 50,000 calls of _event.
+        """
         events = self._ino.read()
         if not events:
             return
+        self._events += len(events)
         overflow = False
+        special = (self._cookie_wd, self._gitdir_wd)
+        held = None             # a file's event not acted on yet ...
+        held_mask = 0           # ... and the masks of its run
         try:
             for ev in events:
-                self._events += 1
-                if ev.mask & IN_Q_OVERFLOW:
+                mask = ev.mask
+                if held is not None:
+                    if not mask & _ALONE and ev.name == held.name and ev.wd == held.wd:
+                        held_mask |= mask
+                        continue
+                    self._event(held, held_mask)
+                    held = None
+                if mask & IN_Q_OVERFLOW:
                     overflow = True
-                    continue
-                self._event(ev)
+                elif not mask & _ALONE and ev.name and ev.wd not in special:
+                    held, held_mask = ev, mask
+                else:
+                    self._event(ev, mask)
+            if held is not None:
+                self._event(held, held_mask)
             # A MOVED_FROM still unpaired after a whole further read: moved out.
             for node in self._pending_old.values():
                 self._moved_out(node)
@@ -260,8 +284,8 @@ class WatchTree:
             self._overflow()
 
     # ---- events -------------------------------------------------------------
-    def _event(self, ev):
-        wd, mask, name = ev.wd, ev.mask, ev.name
+    def _event(self, ev, mask):
+        wd, name = ev.wd, ev.name
         if trace_enabled():
             trace("event wd=%d %s %r", wd, inotify_os.mask_names(mask), name)
         if wd == self._cookie_wd:

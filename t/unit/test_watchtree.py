@@ -210,6 +210,31 @@ def test_names_are_bytes_end_to_end(fx):
     assert dict(fx.tree.fetchall()) == fx.walk()
 
 
+def test_a_files_events_in_a_row_are_acted_on_once(fx):
+    """A checkout's unlink, create, write and close of a file are four
+    events and one record; a file replaced by a directory is not merged
+    with it (the directory is watched)."""
+    names = ["f%03d" % i for i in range(100)]
+    for name in names:
+        open(fx.p(name), "w").close()
+    fx.start()
+    events, records = fx.tree.stats["events-seen"], fx.journal.stats["records"]
+    for name in names:
+        os.unlink(fx.p(name))
+        with open(fx.p(name), "w") as f:
+            f.write("new")
+    assert fx.changes() == {n.encode() for n in names}
+    assert fx.tree.stats["events-seen"] - events >= 400
+    assert fx.journal.stats["records"] - records == 100
+    os.unlink(fx.p("f000"))
+    os.mkdir(fx.p("f000"))
+    open(fx.p("f000", "inside"), "w").close()
+    assert covered(b"f000/inside", fx.changes())
+    open(fx.p("f000", "later"), "w").close()
+    assert fx.changes() == {b"f000/later"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
+
+
 # ---- trap 1: new directories --------------------------------------------------
 
 def test_new_directory_race_mkdir_p_and_touch(fx):
