@@ -38,6 +38,8 @@ def worktree_mode(st_mode):
 
 
 _pack = ix.STAT.pack
+# entries that examine() leaves to _compare() whatever their stat data
+_F_NOT_PLAIN = ix.F_SKIP | ix.F_ASSUME | ix.F_ITA
 
 
 def hash_blob(data):
@@ -342,6 +344,7 @@ class Scanner:
         # data) is not older than the index file's is racily clean
         self.racy_from = ix.STAT.pack(0, 0, (index_mtime_ns // 1000000000) & 0xFFFFFFFF,
                                       0, 0, 0, 0, 0, 0, 0)[8:12]
+        self.racy_from_s = (index_mtime_ns // 1000000000) & 0xFFFFFFFF
         self.is_ignored = is_ignored
         self.untracked_mode = untracked
         self.hashed = 0
@@ -402,6 +405,10 @@ class Scanner:
             return changes, untracked, ignored, real_subdirs
         self.listed += 1
         seen = set()
+        see = seen.add
+        lookup = files.get
+        pack = _pack
+        racy_from = self.racy_from_s
         with listing:
             for de in listing:
                 name = de.name
@@ -411,10 +418,27 @@ class Scanner:
                         self.on_gitignore(d, self._abs(_join(d, name)))
                     elif name == b".gitattributes" and self.on_attributes:
                         self.on_attributes(self._abs(_join(d, name)))
-                e = files.get(name)
+                e = lookup(name)
+                if e is not None and not e[4] & _F_NOT_PLAIN:
+                    # The common case, inlined: a plain entry whose stat
+                    # data are exactly what lstat says (dev included, and
+                    # the mode as lstat gives it, so a regular file of mode
+                    # 0644 or 0755 only) and older than the index file is
+                    # clean.  Anything else is decided by _compare().
+                    st = de.stat(follow_symlinks=False)
+                    mt = st.st_mtime_ns
+                    ct = st.st_ctime_ns
+                    ms = (mt // 1000000000) & 0xFFFFFFFF
+                    if ms < racy_from and e[5] == pack(
+                            (ct // 1000000000) & 0xFFFFFFFF, ct % 1000000000,
+                            ms, mt % 1000000000, st.st_dev & 0xFFFFFFFF,
+                            st.st_ino & 0xFFFFFFFF, st.st_mode, st.st_uid & 0xFFFFFFFF,
+                            st.st_gid & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF):
+                        see(name)
+                        continue
                 if e is not None or name in names:
                     if e is not None:
-                        seen.add(name)
+                        see(name)
                         self._compare(d, name, e, de, changes)
                     if self.untracked_mode == "all" and de.is_dir(follow_symlinks=False):
                         # git -uall (not -unormal) lists what a directory
