@@ -14,6 +14,8 @@ with the rename options git status uses, so that rename pairing and scores
 are git's own.
 """
 
+import contextlib
+import gc
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from typing import List
 
 from git_fswatch.status import cache
 from git_fswatch.status import index as ix
+from git_fswatch.status import parallel
 from git_fswatch.status import pathspec
 from git_fswatch.status import scan
 from git_fswatch.status.model import Change, Status, Unmerged, Unsupported, ZERO_OID
@@ -139,32 +142,85 @@ def staged_changes(worktree, head, req, rename_limit, paths=None):
     """HEAD against the index, as git status sees it: {path: Change}.
     *paths*: literal pathspecs limiting it (renames are paired within them,
     as git status pairs them)."""
-    cmd = ["git", "diff-index", "--cached", "-z", "--raw", "--no-abbrev",
-           "--ita-invisible-in-index", "--ignore-submodules=none"]
-    if req.renames:
-        flag = "-C" if req.copies else "-M"
-        cmd.append("%s%d%%" % (flag, req.rename_score))
-        if rename_limit is not None:
-            cmd.append("-l%d" % rename_limit)
-    else:
-        cmd.append("--no-renames")
-    cmd += [head or EMPTY_TREE, "--"]
-    # Not through core.fsmonitor: diff-index --cached reads no worktree, and
-    # in the helper's daemon (the warm engine) the hook would wait on the
-    # daemon itself, for the hook's whole timeout.
-    env = dict(os.environ)
-    params = env.get("GIT_CONFIG_PARAMETERS")
-    env["GIT_CONFIG_PARAMETERS"] = ((params + " ") if params else "") + "'core.fsmonitor'='false'"
-    if paths:
-        cmd += [os.fsdecode(p) or "." for p in paths]
-        env["GIT_LITERAL_PATHSPECS"] = "1"
-    proc = subprocess.run(cmd, cwd=worktree, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, env=env)
-    if proc.returncode != 0:
-        raise Unsupported("git diff-index failed: %s"
-                          % proc.stderr.decode("utf-8", "replace").strip())
+    with StagedJob(worktree, head, req, rename_limit, paths) as job:
+        return job.result()
+
+
+def _run_is_hooked():
+    """Has someone put a wrapper around subprocess.run()?  The warm engine
+    does, to remember what read-only git commands print (warm.py's
+    GitMemo): its commands must then go through subprocess.run()."""
+    return getattr(subprocess.run, "__module__", "subprocess") != "subprocess"
+
+
+class StagedJob:
+    """`git diff-index --cached` for staged_changes(), started at once and
+    read by result(), so that it runs while the worktree is scanned.  With
+    subprocess.run() hooked it runs there and then instead (see
+    _run_is_hooked).  Use it as a context manager: leaving it unread stops
+    the command."""
+
+    def __init__(self, worktree, head, req, rename_limit, paths=None):
+        cmd = ["git", "diff-index", "--cached", "-z", "--raw", "--no-abbrev",
+               "--ita-invisible-in-index", "--ignore-submodules=none"]
+        if req.renames:
+            flag = "-C" if req.copies else "-M"
+            cmd.append("%s%d%%" % (flag, req.rename_score))
+            if rename_limit is not None:
+                cmd.append("-l%d" % rename_limit)
+        else:
+            cmd.append("--no-renames")
+        cmd += [head or EMPTY_TREE, "--"]
+        # Not through core.fsmonitor: diff-index --cached reads no worktree, and
+        # in the helper's daemon (the warm engine) the hook would wait on the
+        # daemon itself, for the hook's whole timeout.
+        env = dict(os.environ)
+        params = env.get("GIT_CONFIG_PARAMETERS")
+        env["GIT_CONFIG_PARAMETERS"] = ((params + " ") if params else "") + "'core.fsmonitor'='false'"
+        if paths:
+            cmd += [os.fsdecode(p) or "." for p in paths]
+            env["GIT_LITERAL_PATHSPECS"] = "1"
+        self.proc = self.done = None
+        if _run_is_hooked():
+            self.done = subprocess.run(cmd, cwd=worktree, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, env=env)
+        else:
+            self.proc = subprocess.Popen(cmd, cwd=worktree, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, env=env)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+            proc.communicate()
+
+    def _finish(self):
+        if self.done is None:
+            proc, self.proc = self.proc, None
+            out, err = proc.communicate()
+            self.done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+        return self.done
+
+    def result(self):
+        proc = self._finish()
+        if proc.returncode != 0:
+            raise Unsupported("git diff-index failed: %s"
+                              % proc.stderr.decode("utf-8", "replace").strip())
+        return _parse_raw(proc.stdout)
+
+
+def _parse_raw(data):
     out = {}
-    fields = proc.stdout.split(b"\0")
+    fields = data.split(b"\0")
     i = 0
     n = len(fields) - 1
     while i < n:
@@ -373,8 +429,29 @@ def _instance(token):
     return token.rpartition(":")[0] if token else None
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """The cyclic garbage collector off: a full scan makes a few hundred
+    thousand tuples, none of them in a cycle, and each few hundred
+    allocations would set the collector walking all of them again (a
+    third of a full scan's time at 100k files).  Mercurial reads its
+    dirstate the same way (util.nogc)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compute(repo, req):
     """Compute the changes, unmerged, untracked and ignored entries."""
+    with _no_gc():
+        return _compute(repo, req)
+
+
+def _compute(repo, req):
     paths = pathspec.resolve(req.pathspecs, req.prefix)
     if paths and req.ignored != "no":
         # git 2.39 shows ignored directories a pathspec does not select
@@ -406,7 +483,6 @@ def compute(repo, req):
         old = cache.load(repo)
         answer = api.changed_since(repo, old.token if old else None)
 
-    global last_path
     ignore = Ignore(repo.worktree, cfg["core.excludesfile"]
                     if "core.excludesfile" in cfg else None)
     rules = None
@@ -418,36 +494,10 @@ def compute(repo, req):
         data, st = ix.read_bytes(index_path)
         key = cache_key(repo, cfg, ix.identity_of(data, st), head, req)
         why = _why_full(old, answer, key)
-        staged = staged_changes(repo.worktree, head, req, limit, paths)
-        index_map = None
-        if not why and old.index_map is not None:
-            version = ix._HEAD.unpack_from(data, 0)[1]
-            tree = scan.MapTree(data, version, old.index_map)
-            engine = Engine(repo, tree, st.st_mtime_ns, req, ignore, rules)
-            dirs = engine.incremental(old.dirs, answer.paths)
-            index_map = old.index_map
-            last_path = "cache"
-        else:
-            dirs = None
-            if why:
-                trace("status: full scan: %s", why)
-        if dirs is None:
-            if not why:
-                trace("status: full scan: a reported path changes the rules")
-            if data is None:
-                idx = ix.read(index_path)
-            else:
-                version, entries, checksum, names, offsets, end = ix.parse_all(data)
-                idx = ix.Index(version, entries, checksum, st, names)
-                idx.offsets, idx.entries_end = offsets, end
-            for e in idx.entries:
-                if e[1] == scan.S_IFGITLINK:
-                    raise Unsupported("submodule")
-            tree = scan.Tree(idx.entries)
-            engine = Engine(repo, tree, idx.mtime_ns, req, ignore, rules)
-            dirs = engine.full()
-            index_map = scan.index_map(idx, tree)
-            last_path = "full"
+        with StagedJob(repo.worktree, head, req, limit, paths) as staged_job:
+            tree, dirs, index_map = _worktree_side(repo, req, ignore, rules, old,
+                                                   answer, why, data, st, index_path)
+            staged = staged_job.result()
         # a consistent answer: the index and HEAD it describes did not move
         if ix.read_identity(index_path) == key["index"] and \
                 head_commit(repo.worktree) == head:
@@ -492,6 +542,43 @@ def compute(repo, req):
     return result
 
 
+def _worktree_side(repo, req, ignore, rules, old, answer, why, data, st, index_path):
+    """(tree, {dir: results}, index map or None): from the status cache and
+    the helper's answer when they serve, else by a full scan."""
+    global last_path
+    index_map = None
+    if not why and old.index_map is not None:
+        version = ix._HEAD.unpack_from(data, 0)[1]
+        tree = scan.MapTree(data, version, old.index_map)
+        engine = Engine(repo, tree, st.st_mtime_ns, req, ignore, rules)
+        dirs = engine.incremental(old.dirs, answer.paths)
+        if dirs is not None:
+            last_path = "cache"
+            return tree, dirs, old.index_map
+        trace("status: full scan: a reported path changes the rules")
+    elif why:
+        trace("status: full scan: %s", why)
+    else:
+        trace("status: full scan: a reported path changes the rules")
+    if data is None:
+        idx = ix.read(index_path)
+    else:
+        version, entries, checksum, names, offsets, end = ix.parse_all(data)
+        idx = ix.Index(version, entries, checksum, st, names)
+        idx.offsets, idx.entries_end = offsets, end
+    for e in idx.entries:
+        if e[1] == scan.S_IFGITLINK:
+            raise Unsupported("submodule")
+    tree = scan.Tree(idx.entries)
+    engine = Engine(repo, tree, idx.mtime_ns, req, ignore, rules)
+    dirs = engine.full()
+    if answer is not None and answer.token is not None:
+        # only the status cache keeps it
+        index_map = scan.index_map(idx, tree)
+    last_path = "full"
+    return tree, dirs, index_map
+
+
 def _why_full(old, answer, key):
     """Why the cache cannot serve (a reason for the trace), or None."""
     if answer is None:
@@ -522,24 +609,17 @@ class Engine:
                                     rules)
 
     def full(self):
-        """Examine every tracked directory: {dir: (changes, untracked, ignored)}."""
+        """Examine every tracked directory: {dir: (changes, untracked, ignored,
+        relied)}; over several processes when the index is large."""
         tree = self.tree
         sc = self.scanner
-        dirs = {}
-        stack = [b""]
-        while stack:
-            d = stack.pop()
-            c, u, i, real = sc.examine(d, reachable=True)
-            dirs[d] = (c, u, i, sc.relied)
-            real = set(real)
-            for name in tree.subdirs.get(d, ()):
-                sub = d + b"/" + name if d else name
-                if name in real:
-                    stack.append(sub)
-                else:
-                    for dd in tree.dirs_under(sub):
-                        c, _, _, _ = sc.examine(dd, reachable=False)
-                        dirs[dd] = (c, [], [], [])
+        dirs = None
+        n = parallel.processes(sum(len(f) for f in tree.files.values()))
+        if n > 1:
+            dirs = parallel.full(sc, tree, self.ignore, n)
+        if dirs is None:
+            dirs = {}
+            parallel.walk(sc, tree, b"", True, dirs)
         trace("status: %d directories listed, %d files hashed, %d ignore checks",
               sc.listed, sc.hashed, self.ignore.calls)
         return dirs
