@@ -14,14 +14,12 @@ with the rename options git status uses, so that rename pairing and scores
 are git's own.
 """
 
-import contextlib
 import gc
 import os
 import subprocess
 from dataclasses import dataclass, field
 from typing import List
 
-from git_fswatch.status import cache
 from git_fswatch.status import index as ix
 from git_fswatch.status import parallel
 from git_fswatch.status import pathspec
@@ -429,26 +427,20 @@ def _instance(token):
     return token.rpartition(":")[0] if token else None
 
 
-@contextlib.contextmanager
-def _no_gc():
-    """The cyclic garbage collector off: a full scan makes a few hundred
-    thousand tuples, none of them in a cycle, and each few hundred
-    allocations would set the collector walking all of them again (a
-    third of a full scan's time at 100k files).  Mercurial reads its
-    dirstate the same way (util.nogc)."""
+def compute(repo, req):
+    """Compute the changes, unmerged, untracked and ignored entries.
+
+    The cyclic garbage collector is off meanwhile: a full scan makes a few
+    hundred thousand tuples, none of them in a cycle, and each few hundred
+    allocations would set the collector walking all of them again.
+    Mercurial reads its dirstate the same way (util.nogc)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return _compute(repo, req)
     finally:
         if enabled:
             gc.enable()
-
-
-def compute(repo, req):
-    """Compute the changes, unmerged, untracked and ignored entries."""
-    with _no_gc():
-        return _compute(repo, req)
 
 
 def _compute(repo, req):
@@ -479,7 +471,9 @@ def _compute(repo, req):
     # whatever changes while we read the worktree is reported next time.
     old = answer = None
     if req.use_helper:
+        # imported here: a status without the helper keeps no cache
         from git_fswatch import api
+        from git_fswatch.status import cache
         old = cache.load(repo)
         answer = api.changed_since(repo, old.token if old else None)
 

@@ -17,7 +17,6 @@ accelerated path re-examine only the directories the helper reports.
 
 import bisect
 import errno
-import hashlib
 import os
 import stat
 import time
@@ -43,6 +42,7 @@ _F_NOT_PLAIN = ix.F_SKIP | ix.F_ASSUME | ix.F_ITA
 
 
 def hash_blob(data):
+    import hashlib   # here: most scans hash nothing, and its import is slow
     h = hashlib.sha1(b"blob %d\0" % len(data))
     h.update(data)
     return h.digest()
@@ -57,6 +57,7 @@ def hash_path(abspath, mode):
             return hash_blob(os.readlink(abspath))
         with open(abspath, "rb") as f:
             size = os.fstat(f.fileno()).st_size
+            import hashlib
             h = hashlib.sha1(b"blob %d\0" % size)
             done = 0
             while True:
