@@ -16,7 +16,11 @@ protocol version and its last token as arguments (githooks(5),
 
 Whatever is in doubt (unknown token, overflow, a daemon just started, a
 sync timeout) answers "/".  When the daemon cannot be reached at all the
-hook exits non-zero, and git then checks everything by itself.
+hook exits non-zero, and git then checks everything by itself.  Where the
+daemon declines to run (no inotify watches left, a filesystem that sends
+no events), the first hook to meet that decline says why on standard
+error; the others, for as long as the decline stands, fail quietly (git
+prints nothing about a failing hook, and runs it for every command).
 
 git (2.39) does not forget its untracked cache on a "/": a command that
 does not look for untracked files (reset, diff, add <path>) takes "/" and
@@ -114,6 +118,11 @@ def answer_v2(token, timeout=None):
         # query will find unknown, and "/" is the truth meanwhile.
         trace("hook: the helper is starting: everything")
         return b"starting:0\0" + EVERYTHING
+    except client.Declined as e:
+        # git says nothing when the hook fails, and runs it for every
+        # command: tell why once, not on each command while the decline
+        # stands (ipc.DECLINED_FOR)
+        raise HookError(str(e), quiet=not _first_to_tell(private))
     except (client.Unreachable, ipc.NoDaemon) as e:
         raise HookError(str(e))
     error = msg.get("error")
@@ -136,7 +145,39 @@ def answer_v2(token, timeout=None):
 
 
 class HookError(Exception):
-    pass
+    def __init__(self, message, quiet=False):
+        Exception.__init__(self, message)
+        self.quiet = quiet
+
+
+# Beside ipc's notify.declined: when a hook last said why the daemon declined.
+TOLD_NAME = "notify.declined.told"
+
+
+def _first_to_tell(private):
+    """True if no hook has yet told the user about the daemon's latest
+    decline (and mark it told); False after that, until a new decline."""
+    from git_fswatch import ipc
+    try:
+        declined = os.stat(os.path.join(private, ipc.DECLINED_NAME)).st_mtime_ns
+    except OSError:
+        return True                       # none remembered: nothing to compare
+    told = os.path.join(private, TOLD_NAME)
+    try:
+        if os.stat(told).st_mtime_ns >= declined:
+            return False
+    except OSError:
+        pass
+    try:
+        fd = os.open(told, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, 0o600)
+        try:
+            os.utime(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    return True
 
 
 def main(timeout, args):
@@ -152,7 +193,10 @@ def main(timeout, args):
         try:
             out = answer_v2(token, timeout)
         except (HookError, OSError) as e:
-            sys.stderr.write("error: fswatch hook: %s\n" % e)
+            if getattr(e, "quiet", False):
+                trace("hook: %s (said already)", e)
+            else:
+                sys.stderr.write("error: fswatch hook: %s\n" % e)
             return 1
     else:
         sys.stderr.write("error: fswatch hook: unsupported protocol version '%s'\n"

@@ -135,6 +135,27 @@ test_expect_success 'hook v2: where the daemon declines the hook fails' '
 	grep "^error: fswatch hook: .*nfs" err
 '
 
+test_expect_success 'hook v2: a decline is told once, not on every command while it stands' '
+	test_when_finished "unset GIT_FSWATCH_TEST_FSTYPE" &&
+	GIT_FSWATCH_TEST_FSTYPE=nfs &&
+	export GIT_FSWATCH_TEST_FSTYPE &&
+	test_path_is_file nfs/.git/fswatch/notify.declined &&
+	test_expect_code 1 git -C nfs fswatch-notify hook 2 1 >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err &&
+	test_expect_code 1 git -C nfs fswatch-notify hook 2 1 >out 2>err &&
+	test_must_be_empty err &&
+	: git itself says nothing either &&
+	git -C nfs -c core.fsmonitor="git fswatch-notify hook" status >out 2>err &&
+	test_must_be_empty err &&
+	: once the decline has lapsed, the next one is told again &&
+	touch -d "-2 minutes" nfs/.git/fswatch/notify.declined &&
+	test_expect_code 1 git -C nfs fswatch-notify hook 2 1 >out 2>err &&
+	grep "^error: fswatch hook: .*nfs" err &&
+	test_expect_code 1 git -C nfs fswatch-notify hook 2 1 >out 2>err &&
+	test_must_be_empty err
+'
+
 test_expect_success 'git status uses the hook and agrees with git' '
 	GIT_TRACE_FSMONITOR="$(pwd)/trace" git -C w status >/dev/null &&
 	same_status &&
