@@ -792,7 +792,7 @@ class WarmStatus:
             def compute(repo, req):
                 mode = self.source.mode = (req.untracked, req.ignored)
                 if apart:
-                    why = self._full_scan_ahead(engine, mode)
+                    why = self._full_scan_ahead(engine, repo, req, mode)
                     if why:
                         raise _GoApart(why, mode)
                 with _engine_reads(self.source):
@@ -817,18 +817,20 @@ class WarmStatus:
                 keep = False
         return out, b"", 0, keep, files
 
-    def _full_scan_ahead(self, engine, mode):
-        """Why the engine would scan the whole worktree for *mode* now, or
-        None.  A guess from the cache it would find (engine.compute decides
-        for itself): it only decides where the computation runs."""
+    def _full_scan_ahead(self, engine, repo, req, mode):
+        """Why the engine would scan the whole worktree for *req* now, or
+        None.  A guess from the cache it would find and the key it would
+        want (engine.compute decides for itself): it only decides where
+        the computation runs.  Called in the client's environment, with
+        git commands going through the memo."""
         from git_fswatch.status import index as ix
         cache = self.source.caches.get(mode)
         if cache is None:
             return "no status cache for this mode"
         if getattr(cache, "index_map", None) is None:
             return "the status cache has no index map"
-        if cache.key.get("index") != ix.read_identity(os.path.join(self.repo.git_dir,
-                                                                   "index")):
+        identity = ix.read_identity(os.path.join(self.repo.git_dir, "index"))
+        if cache.key.get("index") != identity:
             return "the index changed"
         paths, reason = self.journal.since(cache.token)
         if paths is None:
@@ -837,10 +839,16 @@ class WarmStatus:
             q = p.rstrip(b"/")
             if not q or q.rpartition(b"/")[2] in (b".gitignore", b".gitattributes"):
                 return "rules changed: %r" % p
-        head_commit = getattr(engine, "head_commit", None)
-        if head_commit is not None and cache.key.get("head") != (
-                head_commit(self.repo.worktree) or ""):
-            return "HEAD moved"
+        try:
+            head = engine.head_commit(repo.worktree)
+            key = engine.cache_key(repo, engine.Config.read(repo.worktree), identity,
+                                   head, req)
+        except Exception as e:           # the engine will say, or it changed
+            trace("warm: cannot guess the cache key: %s: %s", type(e).__name__, e)
+            return None
+        for k in key:
+            if cache.key.get(k) != key[k]:
+                return "the cache was made under another %s" % k
         return None
 
     def _fork(self, key, request, msg, token, generation, attempt, mode):

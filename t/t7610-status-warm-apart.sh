@@ -110,6 +110,20 @@ test_expect_success INOTIFY 'an edit after the full scan: computed here, no chil
 	stat_is warm-children-forked 1
 '
 
+test_expect_success INOTIFY 'info/exclude changed: the full scan it needs is computed apart too' '
+	cd repo &&
+	echo "*.tmp" >>.git/info/exclude &&
+	echo t >x.tmp &&
+	{ GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace5" git fswatch-status -s >../out5 & } &&
+	client=$! &&
+	next_child &&
+	let_one_go &&
+	wait $client &&
+	expect_status ../expect -s &&
+	test_cmp ../expect ../out5 &&
+	grep "status: warm answer (computed apart)" ../trace5
+'
+
 test_expect_success INOTIFY 'a child killed with SIGKILL: its client answers cold, rightly' '
 	cd repo &&
 	git add a &&
