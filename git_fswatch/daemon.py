@@ -519,15 +519,15 @@ class Daemon:
             rel = stack.pop()
             if rel in seen:
                 continue
-            entries = self.watch.listdir(rel)
-            if entries is None:
+            # the tree in memory, not listdir: no stat data is read for this
+            names = self.watch.directories(rel)
+            if names is None:
                 continue                  # gone, or not a directory we watch
             seen.add(rel)
             if rel:
                 out.append(rel)
             prefix = rel + b"/" if rel else b""
-            stack.extend(prefix + name for name, st in reversed(entries)
-                         if st.kind == "d")
+            stack.extend(prefix + name for name in reversed(names))
         return out
 
     def _listdir(self, path):
