@@ -257,45 +257,96 @@ def rename_limit(cfg):
 
 # -- the worktree side ---------------------------------------------------------
 class Ignore:
-    """git's ignore rules through libgit2, for untracked paths only.
+    """git's ignore rules, for untracked paths only, asked of git itself.
 
-    pygit2 is imported on the first question: the accelerated path often
-    has none to ask, and the import costs more than the rest of it.
+    `git check-ignore --stdin -z` answers each path as it reads it, so it
+    runs beside the scan as a co-process, started on the first question
+    (most statuses ask none) and stopped by close().  git answers from the
+    files git status reads (.gitignore files, info/exclude,
+    core.excludesFile, `git -c` included), by the same code.  libgit2 was
+    asked before: importing pygit2 alone cost a cold status 80-150 ms.
+
+    After a fork (parallel.py) a process asks a co-process of its own.
     """
 
-    def __init__(self, worktree, excludes_file=None):
+    CMD = ["git", "check-ignore", "--stdin", "-z", "--verbose", "--non-matching",
+           "--no-index"]
+
+    def __init__(self, worktree):
         self.worktree = worktree
-        self.excludes_file = excludes_file   # core.excludesFile as git sees it
-        self.repo = None
+        self.proc = None
+        self.owner = None      # the pid that started proc
         self.calls = 0
 
-    def _open(self):
-        import pygit2
+    def _start(self):
+        self.forget()
+        env = dict(os.environ)
+        # each path goes as ":(top)<path>", the one pathspec magic
+        # check-ignore takes: the rest is then the path as it is, whatever
+        # its first character
+        for name in ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS",
+                     "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"):
+            env.pop(name, None)
         try:
-            repo = pygit2.Repository(self.worktree)
-        except pygit2.GitError as e:
-            raise Unsupported("libgit2 cannot open the repository: %s" % e)
-        # libgit2 reads configuration files only: `git -c`, GIT_CONFIG_GLOBAL
-        # and the like could give git another core.excludesFile
-        try:
-            mine = repo.config["core.excludesfile"]
-        except KeyError:
-            mine = None
-        if mine != self.excludes_file:
-            raise Unsupported("libgit2 sees another core.excludesFile than git")
-        return repo
+            # standard error to /dev/null: a pipe nobody reads could fill
+            # up and stop git; a failure shows as the end of its output
+            self.proc = subprocess.Popen(self.CMD, cwd=self.worktree, env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL)
+        except OSError as e:
+            raise Unsupported("cannot run git check-ignore: %s" % e)
+        self.owner = os.getpid()
+
+    def forget(self):
+        """Drop a co-process this process did not start (it belongs to
+        the process this one was forked from), closing only our copies of
+        its pipes."""
+        if self.proc is not None and self.owner != os.getpid():
+            self.proc.stdin.close()
+            self.proc.stdout.close()
+            self.proc = None
+
+    def close(self):
+        """Stop the co-process, if this process started one."""
+        self.forget()
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            proc.stdout.close()
+            proc.wait()
 
     def __call__(self, path, is_dir):
+        """Is untracked *path* ignored?  git finds out whether it is a
+        directory by lstat(), as git status knows it from its listing."""
         self.calls += 1
-        if self.repo is None:
-            self.repo = self._open()
+        if self.proc is None or self.owner != os.getpid():
+            self._start()
         try:
-            p = path.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Unsupported("a non-UTF-8 untracked name")
-        if is_dir:
-            p += "/"
-        return self.repo.path_is_ignored(p)
+            spec = b":(top)" + path
+            data = memoryview(spec + b"\0")
+            fd = self.proc.stdin.fileno()
+            while data:
+                data = data[os.write(fd, data):]
+            # source, line number, pattern, path: four NUL-ended fields
+            fd = self.proc.stdout.fileno()
+            got = b""
+            while got.count(b"\0") < 4:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise Unsupported("git check-ignore stopped (at %s)"
+                                      % os.fsdecode(path))
+                got += chunk
+        except OSError as e:
+            raise Unsupported("git check-ignore failed: %s" % e)
+        fields = got.split(b"\0")
+        if len(fields) != 5 or fields[3] != spec:
+            raise Unsupported("git check-ignore answered out of turn")
+        pattern = fields[2]
+        # a negated pattern ("!keep.o") matching says: not ignored
+        return bool(pattern) and not pattern.startswith(b"!")
 
 
 class Config(dict):
@@ -477,8 +528,15 @@ def _compute(repo, req):
         old = cache.load(repo)
         answer = api.changed_since(repo, old.token if old else None)
 
-    ignore = Ignore(repo.worktree, cfg["core.excludesfile"]
-                    if "core.excludesfile" in cfg else None)
+    ignore = Ignore(repo.worktree)
+    try:
+        return _compute_with(repo, req, cfg, paths, limit, top, index_path, old, answer,
+                             ignore)
+    finally:
+        ignore.close()
+
+
+def _compute_with(repo, req, cfg, paths, limit, top, index_path, old, answer, ignore):
     rules = None
     if req.untracked != "no":
         rules = IgnoreRulesCheck(os.path.join(repo.common_dir, "info", "exclude"),
@@ -500,6 +558,7 @@ def _compute(repo, req):
     else:
         raise Unsupported("the index or HEAD keeps changing")
     if answer is not None and answer.token is not None:
+        from git_fswatch.status import cache
         cache.store(repo, cache.Cache(key, answer.token, dirs, index_map))
 
     changes = {}

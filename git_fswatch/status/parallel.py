@@ -31,6 +31,7 @@ uses one process per CPU this process may run on, up to MAX_PROCESSES.
 import heapq
 import marshal
 import os
+import signal
 
 from git_fswatch.status.model import Unsupported
 from git_fswatch.trace import trace
@@ -140,10 +141,16 @@ def _child(scanner, tree, share, ignore, w):
     """In the child: examine, write the answer, exit.  Never returns."""
     code = 0
     try:
+        # not the handlers of the process forked from (the helper's daemon
+        # has some): a signal ends this one
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
         try:
             scanner.listed = scanner.hashed = 0
+            ignore.forget()
             ignore.calls = 0
             dirs = _do_share(scanner, tree, share)
+            ignore.close()
             result = ("ok", dirs, scanner.listed, scanner.hashed, ignore.calls)
         except Unsupported as e:
             result = ("unsupported", str(e))
@@ -171,8 +178,8 @@ def full(scanner, tree, ignore, n):
     """The full scan's {dir: (changes, untracked, ignored, relied)} over *n*
     processes, or None when it could not be had that way (scan serially).
     Raises Unsupported as the serial scan would.  *ignore* (engine.Ignore)
-    counts the ignore checks; each process opens its own libgit2 handle
-    when it needs one."""
+    counts the ignore checks; each process asks a git check-ignore of its
+    own."""
     shares = plan(tree, n)
     children = []              # (pid, read fd)
     failed = None

@@ -242,3 +242,61 @@ def test_processes(monkeypatch):
     assert parallel.processes(parallel.MIN_ENTRIES - 1) == 1
     assert parallel.processes(parallel.MIN_ENTRIES) == \
         min(len(os.sched_getaffinity(0)), parallel.MAX_PROCESSES)
+
+
+# -- the ignore rules, asked of git check-ignore ---------------------------------
+ODD = [b":colon.o", b":(top)x.o", b"new\nline.o", b"\xff.o", b"tab\t.o", b"-dash.o",
+       b"*.o", b"keep.o", b"plain", b"sub/deep.o", b"sub/keep.o", b"build", b"sub/build",
+       b"notbuild"]
+
+
+def test_ignore_asks_git_check_ignore(repo):
+    with open(os.path.join(repo, ".gitignore"), "w") as f:
+        f.write("*.o\n!keep.o\nbuild/\n")
+    os.mkdir(os.path.join(os.fsencode(repo), b"sub"))
+    for name in ODD:
+        p = os.path.join(os.fsencode(repo), name)
+        if name.endswith(b"build"):
+            os.makedirs(p, exist_ok=True)
+        else:
+            with open(p, "wb") as f:
+                f.write(b"x\n")
+    ignore = engine.Ignore(repo)
+    try:
+        got = {name: ignore(name, name.endswith(b"build")) for name in ODD}
+    finally:
+        ignore.close()
+    assert got == {
+        b":colon.o": True, b":(top)x.o": True, b"new\nline.o": True, b"\xff.o": True,
+        b"tab\t.o": True, b"-dash.o": True, b"*.o": True, b"keep.o": False,
+        b"plain": False, b"sub/deep.o": True, b"sub/keep.o": False, b"build": True,
+        b"sub/build": True, b"notbuild": False}
+    assert ignore.calls == len(ODD)
+    assert ignore.proc is None
+
+
+def test_a_forked_process_asks_its_own_check_ignore(repo):
+    names = [b"d%d/x%d.o" % (i % 4, i) for i in range(300)] + \
+        [b"d%d/y%d" % (i % 4, i) for i in range(300)]
+    for name in names:
+        with open(os.path.join(os.fsencode(repo), name), "wb") as f:
+            f.write(b"x\n")
+    ignore = engine.Ignore(repo)
+    assert ignore(names[0], False) is True      # started before the fork
+    pid = os.fork()
+    if pid == 0:                                   # pragma: no cover (the child)
+        code = 1
+        try:
+            ignore.forget()
+            ok = all(ignore(n, False) is n.endswith(b".o") for n in names)
+            ignore.close()
+            code = 0 if ok else 2
+        finally:
+            os._exit(code)
+    try:
+        ok = all(ignore(n, False) is n.endswith(b".o") for n in reversed(names))
+    finally:
+        _, status = os.waitpid(pid, 0)
+        ignore.close()
+    assert ok
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
