@@ -51,6 +51,7 @@ would require it to be.
 """
 
 import contextlib
+import mmap
 import os
 import time
 
@@ -69,8 +70,6 @@ MAX_CHILDREN = 2
 # A child still computing after this long is killed, and its clients told
 # "unsupported" (they went cold long before: warm_client.TIMEOUT).
 CHILD_TIMEOUT = 60.0
-# The index's bytes are kept in memory up to this size.
-MAX_KEPT_INDEX = 256 << 20
 
 # What in the git dir and the common dir can change a status: HEAD, the
 # index, refs (and packed-refs), config, info/exclude and info/attributes,
@@ -242,22 +241,35 @@ def _read_all(fd, size):
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+class _MappedIndex(mmap.mmap):
+    """A read-only map of an index file, for the engine's index parser,
+    which takes bytes: it has bytes' index() besides mmap's find()."""
+
+    def index(self, sub, start=0, end=None):
+        at = self.find(sub, start, len(self) if end is None else end)
+        if at < 0:
+            raise ValueError("subsection not found")
+        return at
+
+
 class IndexBytes:
     """The index file's bytes, kept while the file keeps its identity.
 
     An answer computed after an edit parses only the index entries of the
     directories around it (scan.MapTree), but reading the whole file each
-    time (8 MB at 100k files) cost more than all the rest.  git never
-    writes an index in place: it renames a new file over it.  So the bytes
-    read before serve again while the file has the same device, inode,
-    size, mtime, ctime and trailing checksum, all taken from one descriptor.
-    An index without a checksum (index.skipHash writes zeros there) is read
-    every time.  Same contract as index.read_bytes: (bytes, stat) that
-    describe each other, or (None, None) when there is no index.
+    time (8 MB at 100k files, 88 MB at 1M) cost more than all the rest.
+    git never writes an index in place: it renames a new file over it.  So
+    the file is mapped (read-only, shared: the page cache's pages, of which
+    an answer touches the few around the changes, not a private copy), and
+    the map serves again while the file has the same device, inode, size,
+    mtime, ctime and trailing checksum, all taken from one descriptor.  A
+    renamed-over index stays mapped, unchanged, until the map is dropped.
+    An index without a checksum (index.skipHash writes zeros there) is
+    read every time.  Same contract as index.read_bytes: (bytes-like,
+    stat) that describe each other, or (None, None) when there is none.
     """
 
-    def __init__(self, limit=MAX_KEPT_INDEX):
-        self.limit = limit
+    def __init__(self):
         self.key = None
         self.data = self.st = None
         self.hits = 0
@@ -275,13 +287,16 @@ class IndexBytes:
             if key == self.key:
                 self.hits += 1
                 return self.data, self.st
-            data = _read_all(fd, st.st_size)
+            self.reads += 1
+            # dropped, not closed: an object of the last computation could
+            # still refer to it; unmapped when nothing does
+            self.key = self.data = self.st = None
+            if len(trailer) < 20 or not trailer.strip(b"\0"):
+                return _read_all(fd, st.st_size), st
+            data = _MappedIndex(fd, 0, access=mmap.ACCESS_READ)
         finally:
             os.close(fd)
-        self.reads += 1
-        self.key = self.data = self.st = None
-        if len(data) == st.st_size <= self.limit and trailer.strip(b"\0") and \
-                data.endswith(trailer):
+        if len(data) == st.st_size and data[-20:] == trailer:
             self.key, self.data, self.st = key, data, st
         return data, st
 
