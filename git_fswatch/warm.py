@@ -950,7 +950,7 @@ class WarmStatus:
         if cache is not None and self.source.stores.get(mode, 0) == child.stores:
             self.source.caches[mode] = cache
             self.source.stores[mode] = child.stores + 1
-        if context is not None and context == self.memo.context or self.memo.context is None:
+        if self.memo.context is None or context == self.memo.context:
             self.memo.context = context
             self.memo.results.update(results)
         self.memo.hits += hits - child.memo_hits
