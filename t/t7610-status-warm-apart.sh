@@ -178,6 +178,25 @@ test_expect_success INOTIFY 'two children at most; a third full scan waits for o
 	stat_is warm-children 0
 '
 
+test_expect_success INOTIFY 'a client gone while its child computes: the child'"'"'s work is kept' '
+	cd repo &&
+	git add dir/new &&
+	git fswatch-notify status >../before &&
+	forked=$(sed -n "s/^warm-children-forked: //p" ../before) &&
+	{ GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace6" git-fswatch-status -s >../out6 & } &&
+	client=$! &&
+	next_child &&
+	kill -9 $client &&
+	test_expect_code 137 wait $client &&
+	let_one_go &&
+	: the same request computes from the cache the child left, or waits for it &&
+	status_is_git_status -s &&
+	grep "status: warm answer (computed)" ../trace &&
+	stat_is warm-children-forked $((forked + 1)) &&
+	stat_is warm-children-failed 1 &&
+	git reset -q
+'
+
 test_expect_success INOTIFY 'the daemon exits: its children go with it' '
 	cd repo &&
 	git add dir/new &&
