@@ -67,6 +67,9 @@ MAX_ANSWERS = 32
 # At most this many computing children at once: a request that needs
 # another full scan meanwhile waits for one of them to end.
 MAX_CHILDREN = 2
+# Changes in more directories than this are examined in a child too: the
+# engine would list each of them again, for longer than a fork costs.
+APART_DIRS = 500
 # A child still computing after this long is killed, and its clients told
 # "unsupported" (they went cold long before: warm_client.TIMEOUT).
 CHILD_TIMEOUT = 60.0
@@ -850,10 +853,14 @@ class WarmStatus:
         paths, reason = self.journal.since(cache.token)
         if paths is None:
             return "the journal says everything (%s)" % reason
+        dirs = set()
         for p in paths:
             q = p.rstrip(b"/")
             if not q or q.rpartition(b"/")[2] in (b".gitignore", b".gitattributes"):
                 return "rules changed: %r" % p
+            dirs.add(q if q != p else q.rpartition(b"/")[0])
+        if len(dirs) > APART_DIRS:
+            return "changes in %d directories" % len(dirs)
         try:
             head = engine.head_commit(repo.worktree)
             key = engine.cache_key(repo, engine.Config.read(repo.worktree), identity,

@@ -124,6 +124,35 @@ test_expect_success INOTIFY 'info/exclude changed: the full scan it needs is com
 	grep "status: warm answer (computed apart)" ../trace5
 '
 
+test_expect_success INOTIFY 'changes in many directories are examined apart too' '
+	cd repo &&
+	for i in $(test_seq 1 510)
+	do
+		mkdir "many$i" && echo "$i" >"many$i/f" || return 1
+	done &&
+	{ GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace7" git fswatch-status -s -uall >../out7 & } &&
+	client=$! &&
+	next_child &&
+	let_one_go &&
+	wait $client &&
+	expect_status ../expect -s -uall &&
+	test_cmp ../expect ../out7 &&
+	grep "status: warm answer (computed apart)" ../trace7 &&
+	: 510 directories gone are as many changes &&
+	rm -r many* &&
+	{ git fswatch-status -s -uall >../out7 & } &&
+	client=$! &&
+	next_child &&
+	let_one_go &&
+	wait $client &&
+	expect_status ../expect -s -uall &&
+	test_cmp ../expect ../out7 &&
+	: a few, and it is computed in the daemon again &&
+	echo t >>a &&
+	status_is_git_status -s -uall &&
+	grep "status: warm answer (computed)" ../trace
+'
+
 test_expect_success INOTIFY 'a child killed with SIGKILL: its client answers cold, rightly' '
 	cd repo &&
 	git add a &&
