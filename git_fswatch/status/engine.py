@@ -114,6 +114,10 @@ class IgnoreRulesCheck:
     and there only when info/exclude and core.excludesFile have no pattern
     for it to override; a negation in info/exclude only when
     core.excludesFile has none.  Called for every .gitignore the walk meets.
+
+    The ignore rules are now asked of git itself (Ignore), which decides
+    these cases as git status does; the declines stay until they are lifted
+    together with the tests and the documentation that describe them.
     """
 
     def __init__(self, info_exclude, excludes_file):
