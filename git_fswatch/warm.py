@@ -582,9 +582,6 @@ class WarmStatus:
         self.gitdir = GitDirWatch(repo.git_dir, repo.common_dir)
         self.answers = {}
         self.memo = GitMemo()
-        # libgit2 (the engine's ignore rules) finds the global and XDG files
-        # from HOME once per process: every client must have the first's.
-        self.home = None
         self.children = {}        # request key -> Child
         # Called in a child right after the fork (the daemon lets go of its
         # lock, socket and clients there).
@@ -664,12 +661,6 @@ class WarmStatus:
         for name in _FOREIGN:
             if name in env:
                 raise Unsupported("%s is set" % name)
-        home = (env.get("HOME"), env.get("XDG_CONFIG_HOME"))
-        if self.home is None:
-            self.home = home
-        elif home != self.home:
-            raise Unsupported("another HOME or XDG_CONFIG_HOME than this daemon's"
-                              " first client's (libgit2 reads them once)")
         git_dir = os.fsdecode(msg.get("git-dir") or b"")
         if not git_dir or os.path.realpath(git_dir) != os.path.realpath(self.repo.git_dir):
             raise Unsupported("the client found another git dir")

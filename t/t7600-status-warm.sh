@@ -293,14 +293,28 @@ test_expect_success 'not warm: the helper off, another index, inside the git dir
 		git fswatch-status -s >../actual &&
 	test_cmp ../expect ../actual &&
 	! grep "warm answer" "$TRASH_DIRECTORY/trace" &&
+	cd .git/refs &&
+	not_warm ""
+'
+
+test_expect_success 'a client with another HOME: its own global config and excludes, warm' '
+	cd repo &&
+	echo only-here >homeless.txt &&
+	warm_same "" -s &&
+	grep homeless.txt "$TRASH_DIRECTORY/actual.out" &&
 	mkdir -p ../other-home &&
+	echo "homeless.*" >../other-home/ignore &&
+	printf "[core]\n\texcludesFile = %s\n" "$TRASH_DIRECTORY/other-home/ignore" \
+		>../other-home/.gitconfig &&
 	(
 		HOME="$TRASH_DIRECTORY/other-home" &&
 		export HOME &&
-		not_warm "another HOME" -s
+		warm_same "" -s &&
+		! grep homeless.txt "$TRASH_DIRECTORY/actual.out"
 	) &&
-	cd .git/refs &&
-	not_warm ""
+	warm_same "" -s &&
+	grep homeless.txt "$TRASH_DIRECTORY/actual.out" &&
+	rm homeless.txt
 '
 
 test_expect_success 'a daemon killed with SIGKILL: right answers, then warm again' '
