@@ -303,9 +303,6 @@ class IndexBytes:
             self.key, self.data, self.st = key, data, st
         return data, st
 
-    def forget(self):
-        self.key = self.data = self.st = None
-
 
 class Source:
     """What the engine asks of the outside world, answered in memory: the
