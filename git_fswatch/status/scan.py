@@ -19,6 +19,7 @@ import bisect
 import errno
 import os
 import stat
+import struct
 import time
 
 from git_fswatch.status import index as ix
@@ -429,12 +430,20 @@ class Scanner:
                     st = de.stat(follow_symlinks=False)
                     mt = st.st_mtime_ns
                     ct = st.st_ctime_ns
-                    ms = (mt // 1000000000) & 0xFFFFFFFF
-                    if ms < racy_from and e[5] == pack(
-                            (ct // 1000000000) & 0xFFFFFFFF, ct % 1000000000,
-                            ms, mt % 1000000000, st.st_dev & 0xFFFFFFFF,
-                            st.st_ino & 0xFFFFFFFF, st.st_mode, st.st_uid & 0xFFFFFFFF,
-                            st.st_gid & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF):
+                    ms = mt // 1000000000
+                    try:
+                        mine = pack(ct // 1000000000, ct % 1000000000, ms, mt % 1000000000,
+                                    st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid,
+                                    st.st_size)
+                    except struct.error:
+                        # a field wider than 32 bits: truncated, as git stores it
+                        ms &= 0xFFFFFFFF
+                        mine = pack((ct // 1000000000) & 0xFFFFFFFF, ct % 1000000000, ms,
+                                    mt % 1000000000, st.st_dev & 0xFFFFFFFF,
+                                    st.st_ino & 0xFFFFFFFF, st.st_mode & 0xFFFFFFFF,
+                                    st.st_uid & 0xFFFFFFFF, st.st_gid & 0xFFFFFFFF,
+                                    st.st_size & 0xFFFFFFFF)
+                    if ms < racy_from and e[5] == mine:
                         see(name)
                         continue
                 if e is not None or name in names:
