@@ -291,6 +291,9 @@ class Ignore:
         for name in ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS",
                      "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"):
             env.pop(name, None)
+        # git flushes each answer to a pipe unless GIT_FLUSH=0 says not
+        # to; then the answer would wait in git's buffer, and we for it
+        env["GIT_FLUSH"] = "1"
         try:
             # standard error to /dev/null: a pipe nobody reads could fill
             # up and stop git; a failure shows as the end of its output
