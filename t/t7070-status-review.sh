@@ -34,12 +34,63 @@ test_expect_success 'setup' '
 # GIT_FLUSH=0 the engine would wait for an answer forever.
 test_expect_success 'GIT_FLUSH=0 in the environment: no hang' '
 	cd repo &&
-	GIT_FLUSH=0 &&
-	export GIT_FLUSH &&
 	git --no-optional-locks status --porcelain=v2 -z >"$TRASH_DIRECTORY/expect" &&
-	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
+	GIT_FLUSH=0 GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
 	timeout 10 git fswatch-status --porcelain=v2 -z >"$TRASH_DIRECTORY/actual" &&
 	test_cmp "$TRASH_DIRECTORY/expect" "$TRASH_DIRECTORY/actual" &&
+	status_answered_itself
+'
+
+# git status compares the index GIT_INDEX_FILE names; the engine reads the
+# git dir's.
+test_expect_success 'GIT_INDEX_FILE: git status'"'"'s answer' '
+	cd repo &&
+	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" rm -q --cached staged" &&
+	cp .git/index "$TRASH_DIRECTORY/other-index" &&
+	echo s >staged &&
+	git add staged &&
+	(
+		GIT_INDEX_FILE="$TRASH_DIRECTORY/other-index" &&
+		export GIT_INDEX_FILE &&
+		status_is_git_status --porcelain=v2 -z
+	) &&
+	status_fell_back GIT_INDEX_FILE
+'
+
+# `git --git-dir=../.git fswatch-status` from a subdirectory exports the
+# relative path as git was given it; the engine runs git in the top of the
+# worktree, where ../.git is another repository: here the one around it.
+test_expect_success 'relative GIT_DIR and GIT_WORK_TREE from a subdirectory' '
+	git init -q outer &&
+	echo o >outer/other &&
+	git -C outer add other &&
+	git -C outer commit -q -m outer &&
+	git init -q outer/inner &&
+	(
+		cd outer/inner &&
+		mkdir sub &&
+		echo a >sub/a &&
+		echo "*.o" >.gitignore &&
+		git add . &&
+		git commit -q -m inner &&
+		echo m >>sub/a &&
+		echo q >sub/q &&
+		git add sub/q &&
+		echo 1 >sub/x.o
+	) &&
+	cd outer/inner/sub &&
+	(
+		GIT_DIR=../.git GIT_WORK_TREE=.. &&
+		export GIT_DIR GIT_WORK_TREE &&
+		status_is_git_status -s
+	) &&
+	status_fell_back "relative GIT_DIR" &&
+	cd .. &&
+	(
+		GIT_DIR=.git GIT_WORK_TREE=. &&
+		export GIT_DIR GIT_WORK_TREE &&
+		status_is_git_status -s
+	) &&
 	status_answered_itself
 '
 

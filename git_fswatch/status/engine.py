@@ -139,6 +139,35 @@ class IgnoreRulesCheck:
                               " git there)" % (os.fsdecode(d) or "the top"))
 
 
+# Where git finds the repository's parts: the engine runs git with the
+# worktree as its directory, and reads the index from the git dir itself.
+_PATH_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+              "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM")
+
+
+def check_environment(worktree, environ=None):
+    """Raise Unsupported for an environment that would have the engine
+    read another index, or its git commands another repository, than git
+    status reads."""
+    environ = os.environ if environ is None else environ
+    if "GIT_INDEX_FILE" in environ:
+        # git status compares that index; the engine reads <git-dir>/index
+        raise Unsupported("GIT_INDEX_FILE is set")
+    relative = [name for name in _PATH_VARS
+                if any(part and not os.path.isabs(part)
+                       for part in environ.get(name, "").split(os.pathsep))]
+    if relative:
+        try:
+            here = os.path.realpath(os.getcwd())
+        except OSError:
+            here = None
+        if here != os.path.realpath(worktree):
+            # relative to this directory, not to the worktree the engine's
+            # git commands run in
+            raise Unsupported("relative %s below the top of the worktree"
+                              % relative[0])
+
+
 # -- the staged side ---------------------------------------------------------
 def staged_changes(worktree, head, req, rename_limit, paths=None):
     """HEAD against the index, as git status sees it: {path: Change}.
@@ -515,6 +544,7 @@ def _compute(repo, req):
         raise Unsupported("--ignore-submodules=%s" % req.ignore_submodules)
     if req.untracked not in ("no", "normal", "all"):
         raise Unsupported("-u%s" % req.untracked)
+    check_environment(repo.worktree)
     cfg = Config.read(repo.worktree)
     check_config(cfg)
     top = os.fsencode(repo.worktree)
