@@ -237,6 +237,7 @@ def main():
         with open(os.path.join(trash, "trace"), errors="replace") as f:
             for line in f:
                 for key in ("warm answer (from memory)", "warm answer (computed)",
+                            "warm answer (computed apart)",
                             "from the cache", "falling back to git status",
                             "IN_Q_OVERFLOW", "client: starting a daemon"):
                     if key in line:
