@@ -176,6 +176,7 @@ class WatchTree:
         self._gitdir_wd = None
         self._dirty = set()         # nodes with dirty entries
         self._rescan = set()        # nodes to list again (see _settle)
+        self._suspects = set()      # ... at the next cookie (see _attach)
         self.gone = None
         self._events = 0
         self._overflows = 0
@@ -368,6 +369,8 @@ class WatchTree:
             self._add_tree(node, name)
 
     def _finish_pending(self):
+        self._rescan |= self._suspects
+        self._suspects = set()
         for node in self._pending_old.values():
             self._moved_out(node)
         for node in self._pending.values():
@@ -426,6 +429,7 @@ class WatchTree:
         self._pending_old = {}
         self._dirty = set()
         self._rescan = set()
+        self._suspects = set()
         fd = os.open(self.worktree, _O_DIR)
         try:
             wd = self._ino.add_watch_fd(fd, DIR_MASK)
@@ -619,14 +623,22 @@ class WatchTree:
         it is back in the tree under its new path, and whatever differs from
         what we knew is recorded; a directory still moved away waits.
         """
-        todo, self._rescan = self._rescan, set()
-        for node in todo:
-            if self._wds.get(node.wd) is not node:
-                continue                    # dropped meanwhile
-            if not self._in_tree(node):
-                self._rescan.add(node)      # still waiting for its MOVED_TO
-                continue
-            self._relist(node)
+        # A listing may send us to list another directory (one of its
+        # subdirectories was known elsewhere, see _adopt): go on while
+        # there is work we can do now, a few rounds at most.
+        for _ in range(8):
+            todo, self._rescan = self._rescan, set()
+            listed = False
+            for node in todo:
+                if self._wds.get(node.wd) is not node:
+                    continue                    # dropped meanwhile
+                if not self._in_tree(node):
+                    self._rescan.add(node)      # still waiting for its MOVED_TO
+                    continue
+                self._relist(node)
+                listed = True
+            if not listed:
+                break
 
     def _relist(self, node):
         try:
@@ -691,7 +703,17 @@ class WatchTree:
         """Hang a detached subtree at parent/name and relabel every path in it."""
         old = parent.subdirs.get(name)
         if old is not None and old is not node:
-            self._drop(old)     # renamed over an (empty) directory
+            # Renamed over an empty directory, which dies; or one half of
+            # an exchange (renameat2 RENAME_EXCHANGE: the other directory
+            # lives on, and its MOVED_FROM from this name, which we would
+            # pair with *node*, comes next).  The events cannot tell them
+            # apart: stop watching the one displaced, and at the next sync
+            # cookie (by then the second half of an exchange, queued in the
+            # same system call, has been read) list the parent again, which
+            # watches and records whatever directory stands at each name.
+            # Until then the records of both names cover what happens there.
+            self._drop(old)
+            self._suspects.add(parent)
         parent.subdirs[name] = node
         node.parent = parent
         node.name = name
