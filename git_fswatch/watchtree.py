@@ -176,7 +176,7 @@ class WatchTree:
         self._gitdir_wd = None
         self._dirty = set()         # nodes with dirty entries
         self._rescan = set()        # nodes to list again (see _settle)
-        self._suspects = set()      # ... at the next cookie (see _attach)
+        self._suspects = set()      # ... at the next cookie (see _event)
         self.gone = None
         self._events = 0
         self._overflows = 0
@@ -342,6 +342,11 @@ class WatchTree:
             self.journal.record(rel)
             return
         self.journal.record(rel + b"/")
+        if mask & _NAMESPACE:
+            # Our picture of its subdirectories may be ahead of the events
+            # (a watch or listing found what later events are still to
+            # tell) or behind them: check it at the next sync cookie.
+            self._suspects.add(node)
         if mask & (IN_DELETE | IN_MOVED_FROM):
             self._watchable(node, name)
         if mask & IN_CREATE:
@@ -685,9 +690,32 @@ class WatchTree:
             for name in old_dirs.difference(subdirs):
                 self.journal.record(node.child_rel(name) + b"/")
         for name in subdirs:
+            child = node.subdirs.get(name)
+            if child is not None and not self._still_at(child):
+                # Another directory stands there than the one we think
+                # (our picture got ahead of the events, e.g. around an
+                # exchange): stop watching ours; if it lives on elsewhere,
+                # the listing of where it went watches it again.
+                del node.subdirs[name]
+                self._drop(child)
             if name not in node.subdirs:
                 self.journal.record(node.child_rel(name) + b"/")
                 self._add_tree(node, name)
+
+    def _still_at(self, node):
+        """Is the directory at *node*'s path the one its watch is on?
+        (True when the path cannot be opened: events will tell.)"""
+        try:
+            fd = os.open(self._abs(node.rel), _O_DIR | os.O_NOFOLLOW)
+        except OSError:
+            return True
+        try:
+            wd = self._ino.add_watch_fd(fd, DIR_MASK)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)
+        return wd == node.wd
 
     def _detach(self, node):
         parent = node.parent
@@ -707,13 +735,12 @@ class WatchTree:
             # an exchange (renameat2 RENAME_EXCHANGE: the other directory
             # lives on, and its MOVED_FROM from this name, which we would
             # pair with *node*, comes next).  The events cannot tell them
-            # apart: stop watching the one displaced, and at the next sync
-            # cookie (by then the second half of an exchange, queued in the
-            # same system call, has been read) list the parent again, which
-            # watches and records whatever directory stands at each name.
-            # Until then the records of both names cover what happens there.
+            # apart: stop watching the one displaced; the parent is listed
+            # again at the next sync cookie (see _event; by then the second
+            # half of an exchange, queued in the same system call, has been
+            # read), which watches and records whatever directory stands at
+            # each name.  Until then the records of both names cover it.
             self._drop(old)
-            self._suspects.add(parent)
         parent.subdirs[name] = node
         node.parent = parent
         node.name = name

@@ -94,3 +94,190 @@ def test_directory_exchanged_with_a_file(fx):
     open(fx.p("f", "s", "y"), "w").close()
     assert fx.changes() == {b"f/s/y"}
     assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+# ---- differential: more kinds of change than test_watchtree's ------------------
+
+def _tree(root):
+    dirs, files = [b""], []
+    for top, ds, fs in os.walk(root):
+        ds[:] = [d for d in ds if d != b".git" and not os.path.islink(os.path.join(top, d))]
+        rel = os.path.relpath(top, root)
+        rel = b"" if rel == b"." else rel
+        dirs.extend(os.path.join(rel, d) for d in ds)
+        files.extend(os.path.join(rel, f) for f in fs
+                     if not os.path.islink(os.path.join(top, f)))
+    return dirs, files
+
+
+def _review_step(rng, root, outside):
+    """One change below *root* (bytes) of a kind the watch tree must see:
+    attributes only, same size, old times, names swapped or replaced by
+    another kind of entry, directories gone and back in one breath."""
+    import shutil
+    dirs, files = _tree(root)
+    j = lambda *p: os.path.join(root, *p)
+    name = rng.choice([b"a", b"b", b"c", b"n\nl", b"\xff"])
+    d = rng.choice(dirs)
+    sub = dirs[1:]
+    op = rng.randrange(15)
+    if op == 0 or not files and op < 8:
+        path = j(d, name + b".f")
+        if not os.path.islink(path) and not os.path.isdir(path):
+            with open(path, "ab") as f:
+                f.write(b"x")
+    elif op == 1:
+        path = j(rng.choice(files))
+        os.chmod(path, os.lstat(path).st_mode ^ 0o100)
+    elif op == 2:
+        path = j(rng.choice(files))
+        os.truncate(path, os.lstat(path).st_size)           # same size
+    elif op == 3:
+        os.utime(j(rng.choice(files)), ns=(10**18, rng.choice([10**18, 10**9])))
+    elif op == 4:
+        src = rng.choice(files)
+        dst = os.path.join(os.path.dirname(src), rng.choice([name, b"a.f", b"b.f"]))
+        if not os.path.isdir(j(dst)):
+            os.rename(j(src), j(dst))                        # maybe over a file
+    elif op == 5:
+        path = j(rng.choice(files))
+        os.unlink(path)
+        os.mkdir(path)
+        open(os.path.join(path, b"in"), "wb").close()
+    elif op == 6 and sub:
+        path = j(rng.choice(sub))
+        shutil.rmtree(path)
+        with open(path, "wb") as f:
+            f.write(b"was a directory")
+    elif op == 7 and (sub or len(files) > 1):
+        pool = sub + files
+        a, b = rng.choice(pool), rng.choice(pool)
+        if a != b and not a.startswith(b + b"/") and not b.startswith(a + b"/"):
+            exchange(j(a), j(b))
+    elif op == 8 and sub:
+        src = rng.choice(sub)
+        dst = os.path.join(d, name + b".e")
+        if dst != src and not dst.startswith(src + b"/") and not os.path.lexists(j(dst)):
+            os.mkdir(j(dst))
+            os.rename(j(src), j(dst))                        # over an empty dir
+    elif op == 9:
+        tmp, final = j(d, name + b".tmp"), j(d, name + b".made")
+        if not os.path.lexists(tmp) and not os.path.lexists(final):
+            os.makedirs(os.path.join(tmp, b"s"))
+            open(os.path.join(tmp, b"s", b"f"), "wb").close()
+            os.rename(tmp, final)
+            open(os.path.join(final, b"after"), "wb").close()
+    elif op == 10 and sub:
+        path = j(rng.choice(sub))
+        shutil.rmtree(path)
+        os.makedirs(os.path.join(path, b"again"))
+        open(os.path.join(path, b"again", b"f"), "wb").close()
+    elif op == 11 and sub:
+        path = j(rng.choice(sub))
+        shutil.rmtree(path)
+        os.symlink(b".", path)                           # a directory made a link
+    elif op == 12 and sub:
+        src = rng.choice(sub)
+        os.rename(j(src), outside)
+        open(os.path.join(outside, b"while-out"), "wb").close()
+        back = j(d, name + b".back")
+        if os.path.isdir(j(d)) and not os.path.lexists(back):
+            os.rename(outside, back)
+        else:
+            shutil.rmtree(outside)
+    elif op == 13 and files:
+        path = j(rng.choice(files))
+        fd = os.open(path, os.O_WRONLY)                      # written after a rename
+        try:
+            moved = j(d, name + b".w")
+            if not os.path.isdir(moved):
+                os.rename(path, moved)
+            os.write(fd, b"late")
+        finally:
+            os.close(fd)
+    elif op == 14 and sub:
+        a = rng.choice(sub)
+        b = os.path.join(os.path.dirname(a), name + b".x")
+        if not os.path.lexists(j(b)):
+            os.rename(j(a), j(b))
+            os.rename(j(b), j(a))                          # and back
+
+
+def _snapshot(root):
+    out = {}
+    for top, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != b".git"]
+        for name in dirs + files:
+            full = os.path.join(top, name)
+            st = os.lstat(full)
+            out[os.path.relpath(full, root)] = (st.st_mode, st.st_size, st.st_mtime_ns,
+                                                st.st_ctime_ns, st.st_ino)
+    return out
+
+
+def run_review(tmp_path, seed, reads, listed, steps):
+    """Random changes, each batch checked: every path whose lstat data
+    changed is covered by the answer; with *listed*, fetchall is exact
+    after each batch."""
+    import random
+    rng = random.Random(seed)
+    f = Fixture(tmp_path, inotify=OneEventPerRead() if reads != "whole-reads" else None)
+    try:
+        root = os.fsencode(f.wt)
+        outside = os.fsencode(str(tmp_path / "outside"))
+        sh("mkdir -p a/b c d/e && touch a/b/x c/y d/e/z top", f.wt)
+        f.start()
+        before = _snapshot(root)
+        for step in range(steps):
+            for _ in range(rng.randrange(1, 6)):
+                _review_step(rng, root, outside)
+            got = f.changes()
+            after = _snapshot(root)
+            for path in set(before) | set(after):
+                if before.get(path) == after.get(path):
+                    continue
+                isdir = any(s.get(path) and s[path][0] & 0o170000 == 0o040000
+                            for s in (before, after))
+                ok = covered(path, got) or (isdir and any(
+                    p.startswith(path + b"/") for p in got))
+                assert ok, "seed %d step %d: %r changed, reported %r" % (
+                    seed, step, path, sorted(got))
+            if listed == "listed":
+                known, real = dict(f.tree.fetchall()), f.walk()
+                assert known == real, "seed %d step %d: %r" % (
+                    seed, step, sorted(set(known.items()) ^ set(real.items())))
+            before = after
+        assert dict(f.tree.fetchall()) == f.walk()
+        # Still watching every directory under its real name.
+        dirs, _ = _tree(root)
+        for rel in dirs:
+            open(os.path.join(root, rel, b"probe"), "wb").close()
+        want = {os.path.join(rel, b"probe") for rel in dirs}
+        assert f.changes() == want, "seed %d: %r" % (seed, sorted(want ^ f.changes()))
+    finally:
+        f.tree.close()
+
+
+@pytest.mark.parametrize("listed", ["listed", "never-listed"])
+@pytest.mark.parametrize("reads", ["whole-reads", "one-event-per-read"])
+@pytest.mark.parametrize("seed", range(3))
+def test_random_review_work_is_always_covered(tmp_path, seed, reads, listed):
+    run_review(tmp_path, seed, reads, listed,
+               int(os.environ.get("GIT_FSWATCH_TEST_RANDOM_STEPS", "10")))
+
+
+def test_directory_remade_then_exchanged_before_we_read(fx):
+    """d/e deleted and made again, then swapped with a, all read at once:
+    the IGNORED of the old d/e makes us watch what stands at d/e (already
+    the swapped-in a), so the exchange's events, read afterwards, describe
+    a past our picture has overtaken; the listing at the cookie puts each
+    directory under its real name."""
+    sh("mkdir -p a/b d/e && touch a/b/x d/e/z", fx.wt)
+    fx.start()
+    sh("rm -r d/e && mkdir -p d/e/again", fx.wt)
+    exchange(fx.p("a"), fx.p("d", "e"))
+    assert {b"a/", b"d/e/"} <= fx.changes()
+    open(fx.p("a", "again", "probe"), "w").close()
+    open(fx.p("d", "e", "b", "probe"), "w").close()
+    assert fx.changes() == {b"a/again/probe", b"d/e/b/probe"}
+    assert dict(fx.tree.fetchall()) == fx.walk()
