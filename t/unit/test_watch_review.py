@@ -179,7 +179,8 @@ def _review_step(rng, root, outside):
     elif op == 12 and sub:
         src = rng.choice(sub)
         os.rename(j(src), outside)
-        open(os.path.join(outside, b"while-out"), "wb").close()
+        if not os.path.lexists(os.path.join(outside, b"while-out")):
+            open(os.path.join(outside, b"while-out"), "wb").close()
         back = j(d, name + b".back")
         if os.path.isdir(j(d)) and not os.path.lexists(back):
             os.rename(outside, back)
@@ -281,3 +282,23 @@ def test_directory_remade_then_exchanged_before_we_read(fx):
     open(fx.p("d", "e", "b", "probe"), "w").close()
     assert fx.changes() == {b"a/again/probe", b"d/e/b/probe"}
     assert dict(fx.tree.fetchall()) == fx.walk()
+
+
+# ---- what inotify cannot see ---------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="inotify reports a change to the parent of the"
+                   " name it was made through only: a file written through a hard"
+                   " link elsewhere is not reported (git's own daemon and Watchman"
+                   " share this); known limitation, see the report of R2")
+def test_write_through_a_hard_link_in_another_directory(tmp_path):
+    f = Fixture(tmp_path)
+    try:
+        sh("mkdir -p a b && echo 1 >a/f", f.wt)
+        f.start()
+        os.link(f.p("a", "f"), f.p("b", "g"))
+        assert f.changes() == {b"b/g"}
+        with open(f.p("b", "g"), "a") as out:
+            out.write("changed through the other name")
+        assert b"a/f" in f.changes()
+    finally:
+        f.tree.close()
