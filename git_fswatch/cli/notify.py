@@ -115,11 +115,19 @@ def _write_records(msg):
     out.flush()
 
 
-def _ask(action, records, timeout, spawn=True, wait=None):
+# listdir and fetchall read stat data as they answer: a fetchall of a
+# million files takes the daemon seconds (12 s the first time, measured),
+# well past the answer timeout that suits get and the hook.
+LISTING_TIMEOUT = 600.0
+
+
+def _ask(action, records, timeout, spawn=True, wait=None, answer_timeout=None):
     """Ask the daemon; write its answer; return the exit code."""
     from git_fswatch import client, ipc, protocol
     repo, private = _repo_and_private()
     kwargs = {} if wait is None else {"wait": wait}
+    if answer_timeout is not None:
+        kwargs["answer_timeout"] = answer_timeout
     try:
         msg = client.ask(repo, private, [("version", 1), ("action", action)] + records,
                          spawn=spawn, timeout=timeout, **kwargs)
@@ -163,12 +171,12 @@ def protocol_limit():
 def cmd_listdir(timeout, args):
     _want_args("listdir", args, 1, "one directory")
     path = os.fsencode(args[0])
-    return _ask("listdir", [("path", path)], timeout)
+    return _ask("listdir", [("path", path)], timeout, answer_timeout=LISTING_TIMEOUT)
 
 
 def cmd_fetchall(timeout, args):
     _want_args("fetchall", args, 0, None)
-    return _ask("fetchall", [], timeout)
+    return _ask("fetchall", [], timeout, answer_timeout=LISTING_TIMEOUT)
 
 
 def cmd_status(timeout, args):
