@@ -810,7 +810,9 @@ class WatchTree:
         for name in node.dirty:
             try:
                 entries[name] = _packed(os.lstat(base + b"/" + name))
-            except OSError:
+            except OSError as e:
+                if e.errno not in (errno.ENOENT, errno.ENOTDIR):
+                    return False    # cannot look (no permission): no guess
                 entries.pop(name, None)
         node.names, node.stats = _encode(entries)
         node.count = len(entries)
@@ -844,12 +846,14 @@ class WatchTree:
 
     def _uncached(self, node):
         """[(name, packed)] of what stands at *node*'s path now, held nowhere:
-        for a directory whose stat data we could not load."""
+        for a directory whose stat data we could not load; None if it
+        cannot be listed (made unreadable since the crawl, or gone): we
+        do not know what it holds, which is not that it holds nothing."""
         base = self._abs(node.rel)
         try:
             names = os.listdir(base)
         except OSError:
-            return []
+            return None
         entries = {}
         for name in names:
             if name == b".git" or (self._git_dir_rel is not None
@@ -862,7 +866,8 @@ class WatchTree:
         return sorted(entries.items())
 
     def _entries_of(self, node):
-        """[(name, packed)] of *node*, sorted by name, current."""
+        """[(name, packed)] of *node*, sorted by name, current; None if
+        it cannot be read."""
         if self._refresh(node):
             return _decode(node.names, node.stats)
         return self._uncached(node)
@@ -894,16 +899,21 @@ class WatchTree:
         return sorted(node.subdirs)
 
     def listdir(self, rel):
-        """[(name, StatInfo)] of directory *rel*, sorted; None if not watched."""
+        """[(name, StatInfo)] of directory *rel*, sorted; None if not watched
+        or it cannot be read."""
         node = self._find(rel)
         if node is None:
             return None
-        return [(name, _unpacked(data)) for name, data in self._entries_of(node)]
+        entries = self._entries_of(node)
+        if entries is None:
+            return None
+        return [(name, _unpacked(data)) for name, data in entries]
 
     def fetchall(self):
         """(path, StatInfo) of every entry below the top.
 
         Directory by directory, depth first; within one directory by name.
+        A directory that cannot be read gives its own entry, none below.
         """
         for node in list(self._dirty):
             self._refresh(node)
@@ -911,7 +921,7 @@ class WatchTree:
         while stack:
             node = stack.pop()
             below = []
-            for name, data in self._entries_of(node):
+            for name, data in self._entries_of(node) or ():
                 info = _unpacked(data)
                 yield node.child_rel(name), info
                 child = node.subdirs.get(name)

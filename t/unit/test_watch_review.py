@@ -302,3 +302,47 @@ def test_write_through_a_hard_link_in_another_directory(tmp_path):
         assert b"a/f" in f.changes()
     finally:
         f.tree.close()
+
+
+_LOCKED_LATER = r"""
+import json, os, sys, pathlib
+sys.path.insert(0, sys.argv[1])
+import test_watchtree as T
+fx = T.Fixture(pathlib.Path(sys.argv[2]))
+T.sh("mkdir -p d && echo 1 >d/f && echo 2 >d/g", fx.wt)
+fx.start()
+os.chmod(fx.p("d"), 0)
+fx.changes()
+out = {"listdir": fx.tree.listdir(b"d"),
+       "fetchall": sorted(p.decode() for p, _ in fx.tree.fetchall())}
+os.chmod(fx.p("d"), 0o755)
+fx.changes()
+out["readable-again"] = [n.decode() for n, _ in fx.tree.listdir(b"d")]
+print(json.dumps(out))
+"""
+
+
+def test_directory_made_unreadable_after_the_crawl_is_not_called_empty(tmp_path):
+    """The stat data of d is read on first use; if d cannot be read by then
+    (chmod 000 after the crawl), listdir must not answer that it is empty,
+    nor fetchall that it holds nothing: say nothing of what we cannot read."""
+    import subprocess
+    import sys
+    if os.getuid() != 0:
+        pytest.skip("needs root to drop the capability to bypass permissions")
+    here = os.path.dirname(os.path.abspath(__file__))
+    proc = subprocess.run(
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+         "--inh-caps=-dac_override,-dac_read_search",
+         sys.executable, "-c", _LOCKED_LATER, here, str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(here))))
+    os.chmod(str(tmp_path / "wt" / "d"), 0o755)
+    if proc.returncode != 0 and b"setpriv" in proc.stderr:
+        pytest.skip("setpriv cannot drop capabilities here: %s" % proc.stderr.decode())
+    assert proc.returncode == 0, proc.stderr.decode()
+    import json
+    got = json.loads(proc.stdout)
+    assert got["listdir"] is None
+    assert got["fetchall"] == ["d"]
+    assert got["readable-again"] == ["f", "g"]
