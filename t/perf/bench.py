@@ -14,7 +14,8 @@ Then, per size, what the helper itself costs: the crawl to ready, its resident
 memory (after the crawl, and with the warm engine loaded), the latency of an
 empty `get` (in-process round trip, and through the command line), and how
 many file creations a second it absorbs without the kernel's queue
-overflowing.
+overflowing; and, from 100k files up, a `git checkout` that rewrites 50k
+files and back, with every helper answer and warm status after it checked.
 
 Timings are printed, never asserted.
 """
@@ -272,6 +273,77 @@ def storm(wt, private, writers, per_writer):
     return rate, after > before
 
 
+def rewrite_commit(repo, wt, count):
+    """A commit beside HEAD of *repo* in which *count* tracked files have one
+    more line, made once in worktree *wt* and kept under a ref."""
+    ref = "refs/perf/rewrite-%d" % count
+    p = run(["git", "rev-parse", "--verify", "-q", ref + "^{commit}"], cwd=repo, check=False)
+    if p.returncode == 0:
+        return p.stdout.decode().strip()
+    base = run(["git", "rev-parse", "HEAD"], cwd=repo).stdout.decode().strip()
+    run(["git", "checkout", "-q", "--detach", base], cwd=wt)
+    paths = run(["git", "ls-files", "-z"], cwd=wt).stdout.split(b"\0")[:count]
+    for rel in paths:
+        with open(os.path.join(os.fsencode(wt), rel), "ab") as f:
+            f.write(b"rewritten\n")
+    run(["git", "add", "-u"], cwd=wt)
+    run(["git", "-c", "user.name=perf", "-c", "user.email=perf@example.com",
+         "commit", "-q", "--no-verify", "-m", "rewrite %d files" % count], cwd=wt)
+    commit = run(["git", "rev-parse", "HEAD"], cwd=wt).stdout.decode().strip()
+    run(["git", "update-ref", ref, commit], cwd=repo)
+    run(["git", "checkout", "-q", "--detach", base], cwd=wt)
+    return commit
+
+
+def checkout_storm(repo, wt, private, count, rounds=2):
+    """Switch *wt* between HEAD and a commit that rewrites *count* files, with
+    the helper watching: [(fact, value)].  Each switch is checked: the
+    helper's answer must name every changed path (or say everything), and
+    a warm `git fswatch-status` must print what plain git status prints."""
+    other = rewrite_commit(repo, wt, count)
+    base = run(["git", "rev-parse", "HEAD"], cwd=repo).stdout.decode().strip()
+    changed = set(run(["git", "diff", "--name-only", "-z", base, other], cwd=wt)
+                  .stdout.split(b"\0")) - {b""}
+    run(["git", "-c", "core.fswatchHelper=notify", "fswatch-notify", "start"], cwd=wt)
+    plain = ["git", "--no-optional-locks", "-c", "core.fsmonitor=false"] + STATUS_ARGS
+    warm = ["git", "-c", "core.fswatchHelper=notify", "fswatch-status", "--porcelain=v2"]
+    run(warm, cwd=wt)
+    times, rates, overflows, everything, wrong = [], [], 0, 0, []
+    try:
+        for i in range(2 * rounds):
+            target = other if i % 2 == 0 else base
+            token, _ = synced_get(private)
+            before = daemon_status(wt)
+            t0 = time.perf_counter()
+            run(["git", "checkout", "-q", "--detach", target], cwd=wt)
+            t1 = time.perf_counter()
+            _, msg = synced_get(private, token)
+            t2 = time.perf_counter()
+            after = daemon_status(wt)
+            events = int(after["events-seen"]) - int(before["events-seen"])
+            overflows += int(after["overflows"]) - int(before["overflows"])
+            times.append(t1 - t0)
+            rates.append(events / (t2 - t0))
+            if msg.get("everything") is not None:
+                everything += 1
+            else:
+                paths = set(msg.getall("path"))
+                dirs = tuple(p for p in paths if p.endswith(b"/"))
+                missed = [p for p in changed if p not in paths and not p.startswith(dirs)]
+                if missed:
+                    wrong.append("get missed %d paths" % len(missed))
+            if run(warm, cwd=wt).stdout != run(plain, cwd=wt).stdout:
+                wrong.append("fswatch-status differed after switch %d" % (i + 1))
+    finally:
+        run(["git", "checkout", "-q", "--detach", base], cwd=wt, check=False)
+        stop_helper(wt)
+    what = "checkout rewriting %d files (%d switches)" % (len(changed), len(times))
+    return [(what, "%.2f s median, %.0f events/s absorbed, %d overflows, %d everything"
+             " answers%s" % (statistics.median(times), statistics.median(rates), overflows,
+                             everything, "; WRONG: " + ", ".join(wrong) if wrong else
+                             "; every answer right"))]
+
+
 def helper_facts(size, trees, runs):
     """What the helper costs on a tree of *size* files: [(fact, value)]."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
@@ -331,6 +403,8 @@ def helper_facts(size, trees, runs):
         facts.append(("creations/s without overflow", "%.0f or more (never overflowed)"
                       % absorbed))
     stop_helper(wt)
+    if size >= 100000:
+        facts += checkout_storm(repo, wt, private, 50000)
     return facts
 
 
