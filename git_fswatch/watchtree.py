@@ -176,7 +176,8 @@ class WatchTree:
         self._gitdir_wd = None
         self._dirty = set()         # nodes with dirty entries
         self._rescan = set()        # nodes to list again (see _settle)
-        self._suspects = set()      # ... at the next cookie (see _event)
+        self._suspects = set()      # ... their subdirectories checked at
+        self._check = set()         # the next cookie (see _event)
         self.gone = None
         self._events = 0
         self._overflows = 0
@@ -374,7 +375,7 @@ class WatchTree:
             self._add_tree(node, name)
 
     def _finish_pending(self):
-        self._rescan |= self._suspects
+        self._check |= self._suspects
         self._suspects = set()
         for node in self._pending_old.values():
             self._moved_out(node)
@@ -435,6 +436,7 @@ class WatchTree:
         self._dirty = set()
         self._rescan = set()
         self._suspects = set()
+        self._check = set()
         fd = os.open(self.worktree, _O_DIR)
         try:
             wd = self._ino.add_watch_fd(fd, DIR_MASK)
@@ -631,21 +633,25 @@ class WatchTree:
         # A listing may send us to list another directory (one of its
         # subdirectories was known elsewhere, see _adopt): go on while
         # there is work we can do now, a few rounds at most.
+        # Directories only checked (self._check) are listed without lstat:
+        # their files' events have all been read, only which directory
+        # stands at each subdirectory's name is in question.
         for _ in range(8):
             todo, self._rescan = self._rescan, set()
+            check, self._check = self._check, set()
             listed = False
-            for node in todo:
+            for node in todo | check:
                 if self._wds.get(node.wd) is not node:
                     continue                    # dropped meanwhile
                 if not self._in_tree(node):
                     self._rescan.add(node)      # still waiting for its MOVED_TO
                     continue
-                self._relist(node)
+                self._relist(node, with_stat=node in todo)
                 listed = True
             if not listed:
                 break
 
-    def _relist(self, node):
+    def _relist(self, node, with_stat=True):
         try:
             fd = os.open(self._abs(node.rel), _O_DIR | (os.O_NOFOLLOW if node.rel else 0))
         except OSError:
@@ -663,10 +669,10 @@ class WatchTree:
                     self._ino.rm_watch(wd)
                 self._rescan.add(node)
                 return
-            known = node.known
+            known = node.known and with_stat
             old = node.entries() if known else None
             old_dirs = set(node.subdirs).union(node.unwatched or ())
-            subdirs = self._list(node, fd)
+            subdirs = self._list(node, fd, with_stat=known)
         finally:
             os.close(fd)
         if subdirs is None:
