@@ -786,13 +786,15 @@ class WatchTree:
         self._always_for(node, False)
         parent = node.parent
         if parent is not None and parent.subdirs.get(node.name) is node:
-            # Still in the tree, so not deleted (that event came first):
-            # a filesystem mounted there went away.  What it covered is a
-            # directory of ours again.
+            # Still in the tree: deleted (rmdir queues the directory's
+            # IGNORED before its parent's DELETE), or a filesystem mounted
+            # there went away, and what it covered is a directory of ours
+            # again.  Which, the listing of the parent at the end of this
+            # read tells (without lstat: only subdirectories matter).
             del parent.subdirs[node.name]
             self.journal.record(node.rel + b"/")
             self._mark(parent, node.name)
-            self._add_tree(parent, node.name)
+            self._check.add(parent)
 
     # ---- stat data ------------------------------------------------------------
     def _mark(self, node, name):
