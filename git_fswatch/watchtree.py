@@ -647,7 +647,8 @@ class WatchTree:
                     self._rescan.add(node)      # still waiting for its MOVED_TO
                     continue
                 self._relist(node, with_stat=node in todo)
-                listed = True
+                # (one that cannot be listed now waits for a later read)
+                listed = listed or node not in self._rescan
             if not listed:
                 break
 

@@ -379,3 +379,30 @@ def test_rmdir_does_not_make_us_lstat_the_whole_parent(tmp_path):
         assert dict(f.tree.fetchall()) == f.walk()
     finally:
         f.tree.close()
+
+
+def test_a_directory_that_cannot_be_listed_now_is_tried_once_a_read(tmp_path):
+    """_settle goes on while listings send it to list more, but a directory
+    whose path leads nowhere now (its move not read yet) is tried once per
+    read, not in a loop of retries."""
+    f = Fixture(tmp_path)
+    try:
+        os.mkdir(f.p("d"))
+        f.start()
+        node = f.tree._find(b"d")
+        os.rename(f.p("d"), f.p("e"))           # not read yet
+        tries = []
+        real = f.tree._relist
+
+        def counting(n, with_stat=True):
+            tries.append(n.rel)
+            return real(n, with_stat)
+        f.tree._relist = counting
+        f.tree._rescan.add(node)
+        f.tree._settle()
+        assert tries == [b"d"]
+        assert f.changes() >= {b"d/", b"e/"}
+        open(f.p("e", "x"), "w").close()
+        assert f.changes() == {b"e/x"}
+    finally:
+        f.tree.close()
