@@ -94,4 +94,49 @@ test_expect_success 'relative GIT_DIR and GIT_WORK_TREE from a subdirectory' '
 	status_answered_itself
 '
 
+# git shows some ignored paths inside a directory that stands where a file
+# is tracked (f/y.o; f/sub/ for f/sub/ign/q with --ignored, f/sub/ign/ with
+# --ignored=matching), in -unormal as in -uall; and, with -uall --ignored,
+# all of it when the directory itself is ignored.  Without an ignored path
+# in or at it, --ignored changes nothing there.
+test_expect_success 'a directory where a file is tracked, with --ignored' '
+	git init -q dirfile &&
+	(
+		cd dirfile &&
+		printf "*.o\nign/\n" >.gitignore &&
+		echo f >f &&
+		echo g >g &&
+		git add . &&
+		git commit -q -m base &&
+		rm f g &&
+		mkdir -p f/sub/ign g/sub &&
+		echo x >f/x &&
+		echo y >f/y.o &&
+		echo q >f/sub/ign/q &&
+		echo x >g/x &&
+		echo x >g/sub/x &&
+		git init -q g/sub/repo
+	) &&
+	cd dirfile &&
+	for args in "" -uall "--ignored -unormal" "--ignored -uall" \
+		"--ignored=matching -unormal" "--ignored=matching -uall"
+	do
+		status_is_git_status --porcelain=v2 -z $args || return 1
+	done &&
+	rm -r f/y.o &&
+	for args in "--ignored" "--ignored=matching"
+	do
+		status_is_git_status --porcelain=v2 -z $args || return 1
+	done &&
+	rm -r f/sub &&
+	echo g >>.gitignore &&
+	for args in "--ignored" "--ignored -uall"
+	do
+		status_is_git_status --porcelain=v2 -z $args || return 1
+	done &&
+	sed -i "\$d" .gitignore &&
+	status_is_git_status --porcelain=v2 -z --ignored -uall &&
+	status_answered_itself
+'
+
 test_done

@@ -450,14 +450,21 @@ class Scanner:
                     if e is not None:
                         see(name)
                         self._compare(d, name, e, de, changes)
-                    if self.untracked_mode == "all" and de.is_dir(follow_symlinks=False):
+                    if self.untracked_mode != "no" and de.is_dir(follow_symlinks=False):
+                        path = _join(d, name)
+                        if self.ignored_mode != "no" and (
+                                self.is_ignored(path, True) or self._is_repo(path)
+                                or self._holds_ignored(path)):
+                            # git 2.39 shows ignored paths in it by rules of
+                            # its own (f/y.o; f/sub/ for f/sub/ign/q; all of
+                            # f/ when f is ignored, but only with -uall)
+                            raise Unsupported("--ignored with a directory"
+                                              " where a file is tracked")
+                        if self.untracked_mode != "all":
+                            continue
                         # git -uall (not -unormal) lists what a directory
                         # standing where a file is tracked holds, unless it
                         # is a repository
-                        path = _join(d, name)
-                        if self.ignored_mode != "no":
-                            raise Unsupported("--ignored -uall with a directory"
-                                              " where a file is tracked")
                         if not self._is_repo(path) and not self.is_ignored(path, True):
                             self._list_all(path, untracked)
                     continue
@@ -700,6 +707,22 @@ class Scanner:
                 out.append(path + b"/")
         else:
             self._all_files(path, out)
+
+    def _holds_ignored(self, path):
+        """Does untracked directory *path* hold an ignored path (a
+        repository inside is not looked into)?"""
+        for name, is_dir, is_file in self._entries(path):
+            if name == b".git":
+                continue
+            sub = path + b"/" + name
+            if is_dir:
+                if self.is_ignored(sub, True):
+                    return True
+                if not self._is_repo(sub) and self._holds_ignored(sub):
+                    return True
+            elif is_file and self.is_ignored(sub, False):
+                return True
+        return False
 
     def _has_file(self, path):
         subdirs = []
