@@ -139,4 +139,28 @@ test_expect_success 'a directory where a file is tracked, with --ignored' '
 	status_answered_itself
 '
 
+# A .gitignore marked skip-worktree and missing from the worktree: git
+# reads its patterns from the index (git check-ignore --no-index does not).
+test_expect_success 'a skip-worktree .gitignore missing from the worktree' '
+	git init -q skipignore &&
+	(
+		cd skipignore &&
+		mkdir d &&
+		echo "*.o" >d/.gitignore &&
+		echo a >d/a &&
+		git add . &&
+		git commit -q -m base &&
+		echo o >d/x.o
+	) &&
+	cd skipignore &&
+	same_as_git --porcelain=v2 -z &&
+	git update-index --skip-worktree d/.gitignore &&
+	rm d/.gitignore &&
+	for args in "" --ignored -uall
+	do
+		status_is_git_status --porcelain=v2 -z $args || return 1
+	done &&
+	same_as_git --porcelain=v2 -z -uno
+'
+
 test_done

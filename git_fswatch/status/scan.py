@@ -486,6 +486,11 @@ class Scanner:
         if len(seen) != len(files):
             for name, e in files.items():
                 if name not in seen:
+                    if name == b".gitignore" and e[4] & ix.F_SKIP and \
+                            self.untracked_mode != "no":
+                        # git reads its patterns from the index then
+                        raise Unsupported("a skip-worktree .gitignore missing in %s"
+                                          % (os.fsdecode(d) or "the top"))
                     self._missing(_join(d, name), e, changes)
         return changes, untracked, ignored, real_subdirs
 
