@@ -163,4 +163,23 @@ test_expect_success 'a skip-worktree .gitignore missing from the worktree' '
 	same_as_git --porcelain=v2 -z -uno
 '
 
+# A file rewritten with its size and mtime kept, in the second its stat
+# data were taken: only the nanoseconds of its ctime differ, and git (built
+# without USE_NSEC, the default) compares whole seconds: clean to git.
+test_expect_success 'a change only the nanoseconds show' '
+	git init -q nsec &&
+	(
+		cd nsec &&
+		echo aaaa >f &&
+		git add f &&
+		git commit -q -m base &&
+		touch -d "2000-01-01 00:00:00" f &&
+		git update-index --refresh &&
+		echo cccc >f &&
+		touch -d "2000-01-01 00:00:00" f
+	) &&
+	cd nsec &&
+	status_is_git_status --porcelain=v2 -z
+'
+
 test_done

@@ -548,6 +548,12 @@ class Scanner:
         if oid is None:
             changes[path] = ("D", 0)
         elif oid != e[ix.OID]:
+            if sd[0:4] == mine[0:4] and sd[8:12] == mine[8:12] and \
+                    sd[20:] == mine[20:] and sd[8:12] < self.racy_from:
+                # only the nanoseconds tell: git built without USE_NSEC (the
+                # default) compares whole seconds and calls the file clean
+                raise Unsupported("%s changed within the second of its stat data"
+                                  % os.fsdecode(path))
             changes[path] = ("M", mode)
 
     # -- untracked directories ------------------------------------------
