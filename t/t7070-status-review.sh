@@ -182,4 +182,35 @@ test_expect_success 'a change only the nanoseconds show' '
 	status_is_git_status --porcelain=v2 -z
 '
 
+# git compares stat data without the ctime with core.trustCtime=false, and
+# without the inode, owner and nanoseconds with core.checkStat=minimal: a
+# file rewritten with its size and mtime kept is clean to git.
+test_expect_success 'core.trustCtime=false and core.checkStat=minimal' '
+	git init -q checkstat &&
+	(
+		cd checkstat &&
+		echo aaaa >f &&
+		git add f &&
+		git commit -q -m base &&
+		touch -d "2000-01-01 00:00:00" f &&
+		git update-index --refresh &&
+		echo cccc >new &&
+		touch -d "2000-01-01 00:00:00" new &&
+		mv new f
+	) &&
+	cd checkstat &&
+	same_as_git --porcelain=v2 -z &&
+	test_when_finished "git -C \"\$TRASH_DIRECTORY/checkstat\" config --unset core.checkStat" &&
+	git config core.checkStat minimal &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "core.checkStat" &&
+	git config --unset core.checkStat &&
+	git config core.trustctime false &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "core.trustCtime" &&
+	git config --unset core.trustctime &&
+	git config core.checkStat default &&
+	same_as_git --porcelain=v2 -z
+'
+
 test_done

@@ -66,6 +66,13 @@ def check_config(cfg):
         raise Unsupported("core.fileMode is false")
     if not _config_bool(cfg, "core.symlinks", True):
         raise Unsupported("core.symlinks is false")
+    # git then trusts stat data that leave out the ctime (and with
+    # checkStat=minimal the inode, owner and nanoseconds): a file rewritten
+    # with its size and mtime kept is clean to git, modified to us
+    if not _config_bool(cfg, "core.trustctime", True):
+        raise Unsupported("core.trustCtime is false")
+    if "core.checkstat" in cfg and cfg["core.checkstat"] != "default":
+        raise Unsupported("core.checkStat is %s" % cfg["core.checkstat"])
     if _config_bool(cfg, "core.ignorecase", False):
         raise Unsupported("core.ignoreCase is true")
     if _config_bool(cfg, "core.precomposeunicode", False):
