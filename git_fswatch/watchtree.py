@@ -38,6 +38,12 @@ The traps it handles (DESIGN.md):
   subtree is re-labelled with its new path; MOVED_FROM waits for its MOVED_TO
   (paired by cookie) until the next non-empty read or the next sync cookie,
   then counts as "moved out of the tree" and its watches are removed;
+- two directories swapped (renameat2 RENAME_EXCHANGE), or events that
+  describe a past our picture has already overtaken (a watch added after
+  an IGNORED or a CREATE finds what later events still tell): a directory
+  that had a directory created, deleted or moved in it is listed again at
+  the next sync cookie, and each subdirectory's path is checked to lead to
+  the directory its watch is on;
 - IN_Q_OVERFLOW resets the journal and crawls again;
 - symlinks are never followed (lstat, IN_DONT_FOLLOW, IN_ONLYDIR);
 - nothing inside a ``.git`` directory, nor the git dir wherever it is, is
