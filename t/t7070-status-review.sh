@@ -213,4 +213,31 @@ test_expect_success 'core.trustCtime=false and core.checkStat=minimal' '
 	same_as_git --porcelain=v2 -z
 '
 
+# git reads a relative core.excludesFile from the top of the worktree; the
+# status cache must notice it changing when asked from a subdirectory too.
+test_expect_success INOTIFY 'a relative core.excludesFile, from a subdirectory, with the cache' '
+	git init -q relexcl &&
+	(
+		cd relexcl &&
+		mkdir -p sub deep/d &&
+		echo a >sub/a &&
+		echo b >deep/d/b &&
+		git add . &&
+		git commit -q -m base &&
+		echo "*.q" >excl &&
+		echo "*.r" >sub/excl &&
+		>sub/x.q && >sub/x.r && >deep/d/y.q &&
+		git config core.excludesFile excl &&
+		git config core.fswatchHelper "notify --timeout=60"
+	) &&
+	test_atexit "cd \"$TRASH_DIRECTORY/relexcl\" && git fswatch-notify exit" &&
+	GIT_FSWATCH_TEST_SPAWN_WAIT=30 && export GIT_FSWATCH_TEST_SPAWN_WAIT &&
+	cd relexcl/sub &&
+	same_as_git -s &&
+	same_as_git -s &&
+	grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	echo "*.r" >../excl &&
+	same_as_git -s
+'
+
 test_done

@@ -495,9 +495,11 @@ def _stat_key(path):
     return "%d:%d:%d" % (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def _excludes_file(cfg):
+def _excludes_file(cfg, worktree):
     if "core.excludesfile" in cfg:
-        return os.path.expanduser(cfg["core.excludesfile"])
+        # a relative path is read from the top of the worktree, where git
+        # runs, whatever directory the status was asked from
+        return os.path.join(worktree, os.path.expanduser(cfg["core.excludesfile"]))
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
         os.path.expanduser("~"), ".config")
     return os.path.join(xdg, "git", "ignore")
@@ -513,7 +515,8 @@ def cache_key(repo, cfg, index_identity, head, req):
         "ignored": req.ignored,
         "exclude": _stat_key(os.path.join(repo.common_dir, "info", "exclude")),
         "attributes": _stat_key(os.path.join(repo.common_dir, "info", "attributes")),
-        "excludesfile": "%s %s" % (_excludes_file(cfg), _stat_key(_excludes_file(cfg))),
+        "excludesfile": "%s %s" % (_excludes_file(cfg, repo.worktree),
+                                   _stat_key(_excludes_file(cfg, repo.worktree))),
     }
 
 
@@ -584,7 +587,7 @@ def _compute_with(repo, req, cfg, paths, limit, top, index_path, old, answer, ig
     rules = None
     if req.untracked != "no":
         rules = IgnoreRulesCheck(os.path.join(repo.common_dir, "info", "exclude"),
-                                 _excludes_file(cfg))
+                                 _excludes_file(cfg, repo.worktree))
     for attempt in range(3):
         head = head_commit(repo.worktree)
         data, st = ix.read_bytes(index_path)
