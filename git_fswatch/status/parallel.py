@@ -205,10 +205,20 @@ def full(scanner, tree, ignore, n):
         if failed:
             return _give_up(failed)
         trace("status: full scan in %d processes", len(children) + 1)
-        dirs = _do_share(scanner, tree, shares[0])
-        results = []
-        for pid, r in children:
-            results.append(_read_all(r))
+        try:
+            dirs = _do_share(scanner, tree, shares[0])
+            results = []
+            for pid, r in children:
+                results.append(_read_all(r))
+        except BaseException:
+            # our share raised (Unsupported, or ^C): the children's answers
+            # are not wanted, and the caller must not wait for them
+            for pid, _ in children:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            raise
     finally:
         for pid, r in children:
             os.close(r)

@@ -1,0 +1,124 @@
+"""Cases found reviewing the status engine's full scan over several
+processes (parallel.py) and its git check-ignore co-process (engine.Ignore):
+what must happen when a process fails or never answers."""
+
+import os
+import signal
+import subprocess
+
+import pytest
+
+from git_fswatch import gitdir
+from git_fswatch.status import engine
+from git_fswatch.status import parallel
+from git_fswatch.status.model import Unsupported
+
+
+def git(*args, cwd):
+    return subprocess.run(["git"] + list(args), cwd=cwd, check=True,
+                          stdout=subprocess.PIPE).stdout
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    for k in list(os.environ):
+        if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_TEST"):
+            monkeypatch.delenv(k)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    top = str(tmp_path / "repo")
+    git("init", "-q", top, cwd=str(tmp_path))
+    for a in range(4):
+        for b in range(3):
+            d = os.path.join(top, "d%d" % a, "e%d" % b)
+            os.makedirs(d)
+            for name in ("one", "two"):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write("%s %s\n" % (d, name))
+    git("add", ".", cwd=top)
+    git("-c", "user.name=U", "-c", "user.email=u@x", "commit", "-q", "-m", "base", cwd=top)
+    return top
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead too
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rpartition(")")[2].split()[0] != "Z"
+
+
+class _Late(Exception):
+    pass
+
+
+def test_unsupported_in_our_share_does_not_wait_for_the_others(repo, monkeypatch):
+    """The parent's own share raises Unsupported while the children are
+    still scanning (here: never finish): the command must fall back to git
+    status now, not when the children are done, and leave none behind."""
+    parent = os.getpid()
+    forked = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    def share(scanner, tree, share):
+        if os.getpid() != parent:
+            while True:            # a child that never answers
+                signal.pause()
+        raise Unsupported("injected")
+
+    def late(signum, frame):
+        raise _Late()
+
+    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setattr(parallel, "_do_share", share)
+    monkeypatch.setenv(parallel.ENV, "3")
+    old = signal.signal(signal.SIGALRM, late)
+    signal.alarm(20)
+    try:
+        with pytest.raises(Unsupported, match="injected"):
+            engine.compute(gitdir.discover(repo), engine.Request(use_helper=False))
+    except _Late:
+        pytest.fail("the scan waited for children that never answer")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        for pid in forked:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+    assert len(forked) == 2
+    assert not [pid for pid in forked if _alive(pid)]
+
+
+def test_git_flush_off_does_not_stop_check_ignore(repo, monkeypatch):
+    """GIT_FLUSH=0 makes git keep its answers in its buffer when writing to
+    a pipe: the co-process must be told to flush, or the first question
+    waits for ever."""
+    monkeypatch.setenv("GIT_FLUSH", "0")
+    with open(os.path.join(repo, ".gitignore"), "w") as f:
+        f.write("*.o\n")
+    ignore = engine.Ignore(repo)
+
+    def late(signum, frame):
+        raise _Late()
+
+    old = signal.signal(signal.SIGALRM, late)
+    signal.alarm(10)
+    try:
+        answers = [ignore(b"x.o", False), ignore(b"d0/y", False)]
+    except _Late:
+        pytest.fail("git check-ignore never answered")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        ignore.close()
+    assert answers == [True, False]
+    assert ignore.proc is None
