@@ -240,4 +240,35 @@ test_expect_success INOTIFY 'a relative core.excludesFile, from a subdirectory, 
 	same_as_git -s
 '
 
+# Names that mean something to pathspecs, to ignore patterns or to the
+# shell, as files and as directories, asked of git check-ignore as
+# ":(top)<name>": whatever the first character, the rest is the name.
+test_expect_success FUNNYNAMES 'odd names and the patterns that match them' '
+	git init -q odd &&
+	(
+		cd odd &&
+		printf "%s\n" "*.o" "sp *" "\\#h*" "\\!bang" "tr\\ " "q\\?" \
+			"br\\[x]" "bs\\\\*" ":c*" "nl*" "dir_s*/" >.gitignore &&
+		echo a >a &&
+		git add . &&
+		git commit -q -m base &&
+		for n in x.o "sp ace" "#hash" "!bang" "tr " "q?" "br[x]" brx \
+			"bs\\one" :colon ":(top)x" ":!ex" "lead " " lead" \
+			"$(printf "nl\nx")" "$(printf "tab\tx")" "$(printf "\351t\351")" \
+			"*star" "?q" "[b]" plain
+		do
+			echo 1 >"$n" &&
+			mkdir "dir_$n" &&
+			echo 1 >"dir_$n/f" || return 1
+		done
+	) &&
+	cd odd &&
+	git check-ignore "bs\\one" "tr " "#hash" "!bang" "dir_sp ace" brx >ignored &&
+	test_line_count = 5 ignored &&
+	for args in "" -uall --ignored "--ignored=matching" "--ignored -uall"
+	do
+		same_as_git --porcelain=v2 -z $args || return 1
+	done
+'
+
 test_done
