@@ -46,6 +46,8 @@ The traps it handles (DESIGN.md):
   the directory its watch is on;
 - IN_Q_OVERFLOW resets the journal and crawls again;
 - symlinks are never followed (lstat, IN_DONT_FOLLOW, IN_ONLYDIR);
+- a filesystem whose changes inotify does not see (NFS, FUSE, overlay ...)
+  mounted below the top is not watched but named in every answer;
 - nothing inside a ``.git`` directory, nor the git dir wherever it is, is
   watched or reported, except the cookie directory, whose new files are
   handed to on_cookie(); a ``.git`` entry below the top appearing, going or
@@ -190,6 +192,7 @@ class WatchTree:
         self._crawls = 0
         self._crawl_seconds = 0.0
         self._started = time.time()
+        self._devs = {}             # st_dev -> name of a filesystem without events
 
     # ---- the daemon's side -------------------------------------------------
     def fileno(self):
@@ -204,6 +207,7 @@ class WatchTree:
         inotify watches or instances), or OSError.
         """
         inotify_os.check_filesystem(self.worktree)
+        self._devs[os.stat(self.worktree).st_dev] = None
         if not os.path.isdir(self.cookie_dir):
             os.makedirs(self.cookie_dir, 0o700, exist_ok=True)
         inotify_os.check_filesystem(self.cookie_dir)
@@ -496,6 +500,12 @@ class WatchTree:
                 self._unwatchable(parent, name, e)
             return None, ()
         try:
+            kind = self._without_events(fd)
+            if kind:
+                # Another filesystem mounted here, whose changes inotify
+                # does not see: nobody can tell what changes in it.
+                self._unwatchable(parent, name, "a %s filesystem" % kind)
+                return None, ()
             try:
                 wd = self._ino.add_watch_fd(fd, DIR_MASK)
             except OSError as e:
@@ -507,6 +517,23 @@ class WatchTree:
             return node, self._list(node, fd) or ()
         finally:
             os.close(fd)
+
+    def _without_events(self, fd):
+        """The name of the filesystem of the open directory *fd* if inotify
+        does not see its changes (NFS, FUSE, overlay ...; see
+        inotify_os.check_filesystem), else None.  One fstat a directory,
+        one statfs a filesystem."""
+        dev = os.fstat(fd).st_dev
+        try:
+            return self._devs[dev]
+        except KeyError:
+            pass
+        try:
+            kind = inotify_os.fs_type(b"/proc/self/fd/%d" % fd)[1]
+        except OSError:
+            kind = None
+        self._devs[dev] = kind
+        return kind
 
     def _unwatchable(self, parent, name, err):
         """parent/name is a directory we cannot watch (unreadable, out of

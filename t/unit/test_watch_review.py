@@ -406,3 +406,36 @@ def test_a_directory_that_cannot_be_listed_now_is_tried_once_a_read(tmp_path):
         assert f.changes() == {b"e/x"}
     finally:
         f.tree.close()
+
+
+# ---- a filesystem without events mounted inside the worktree ----------------------
+
+def test_overlay_mounted_inside_the_worktree_is_in_every_answer(tmp_path):
+    """The daemon declines a worktree on a filesystem whose changes inotify
+    does not see (NFS, FUSE, overlay ...), but only looked at the top: a
+    directory of such a filesystem mounted below was watched as any other,
+    and a file that appeared in it through its lower layer was never
+    reported.  Such a directory is unwatchable: every answer names it."""
+    import subprocess
+    f = Fixture(tmp_path)
+    for d in ("lower/sub", "upper", "work"):
+        os.makedirs(str(tmp_path / d))
+    (tmp_path / "lower" / "sub" / "f").write_text("1")
+    os.makedirs(f.p("m"))
+    opts = "lowerdir=%s,upperdir=%s,workdir=%s" % (
+        tmp_path / "lower", tmp_path / "upper", tmp_path / "work")
+    if subprocess.run(["mount", "-t", "overlay", "overlay", "-o", opts, f.p("m")],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
+        pytest.skip("cannot mount an overlay here")
+    try:
+        f.start()
+        assert f.tree.stats["unwatchable"] == 1
+        assert f.changes() == {b"m/"}
+        (tmp_path / "lower" / "sub" / "g").write_text("new in the lower layer")
+        assert os.path.exists(f.p("m", "sub", "g"))
+        assert covered(b"m/sub/g", f.changes())
+        open(f.p("elsewhere"), "w").close()
+        assert f.changes() == {b"m/", b"elsewhere"}
+    finally:
+        f.tree.close()
+        subprocess.run(["umount", f.p("m")])
