@@ -123,7 +123,7 @@ class World:
                 self.remove(rel)
             with open(path, "wb") as f:
                 f.write(data)
-        except (NotADirectoryError, FileExistsError, IsADirectoryError):
+        except (NotADirectoryError, FileExistsError, IsADirectoryError, FileNotFoundError):
             pass
 
     def remove(self, rel):
