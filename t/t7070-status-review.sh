@@ -271,4 +271,25 @@ test_expect_success FUNNYNAMES 'odd names and the patterns that match them' '
 	done
 '
 
+# git reads ~/.config/git/attributes (core.attributesFile'"'"'s default) too: a
+# clean filter there decides what a file'"'"'s contents are.
+test_expect_success 'attributes that change contents in ~/.config/git/attributes' '
+	git init -q xdgattr &&
+	(
+		cd xdgattr &&
+		echo abc >f.txt &&
+		git add f.txt &&
+		git commit -q -m base &&
+		echo azc >f.txt
+	) &&
+	cd xdgattr &&
+	same_as_git --porcelain=v2 -z &&
+	mkdir -p "$HOME/.config/git" &&
+	test_when_finished "rm -f \"\$HOME/.config/git/attributes\"" &&
+	echo "*.txt filter=swap" >"$HOME/.config/git/attributes" &&
+	git config filter.swap.clean "tr z b" &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "attributes that change contents"
+'
+
 test_done

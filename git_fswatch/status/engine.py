@@ -487,6 +487,19 @@ def combine(staged, worktree_changes, entries_by_path):
     return out
 
 
+def _global_attributes():
+    """The attributes files git reads besides the repository's own, with
+    core.attributesFile unset (check_config declines it set): the user's
+    ($XDG_CONFIG_HOME/git/attributes) and the system's (etc/gitattributes
+    in git's prefix: /etc for a git in /usr, else /usr/local/etc)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
+        os.path.expanduser("~"), ".config")
+    out = [os.path.join(xdg, "git", "attributes")]
+    if os.environ.get("GIT_ATTR_NOSYSTEM", "").lower() not in ("1", "true", "yes", "on"):
+        out += ["/etc/gitattributes", "/usr/local/etc/gitattributes"]
+    return out
+
+
 def _stat_key(path):
     try:
         st = os.stat(path)
@@ -561,6 +574,8 @@ def _compute(repo, req):
     index_path = os.path.join(os.fsencode(repo.git_dir), b"index")
     common_dir = os.fsencode(repo.common_dir)
     check_attributes(common_dir + b"/info/attributes")
+    for path in _global_attributes():
+        check_attributes(path)
     if _config_bool(cfg, "core.sparsecheckout", False):
         raise Unsupported("sparse checkout")
     limit = rename_limit(cfg)
