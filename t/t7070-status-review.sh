@@ -292,4 +292,23 @@ test_expect_success 'attributes that change contents in ~/.config/git/attributes
 	status_fell_back "attributes that change contents"
 '
 
+# A tracked .gitattributes deleted from the worktree: git takes the
+# attributes from the index, and the clean filter they name decides.
+test_expect_success 'a tracked .gitattributes missing from the worktree' '
+	git init -q gone-attr &&
+	(
+		cd gone-attr &&
+		echo "*.txt filter=swap" >.gitattributes &&
+		git config filter.swap.clean "tr z b" &&
+		echo abc >f.txt &&
+		git add . &&
+		git commit -q -m base &&
+		rm .gitattributes &&
+		echo azc >f.txt
+	) &&
+	cd gone-attr &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "a tracked .gitattributes missing"
+'
+
 test_done

@@ -491,6 +491,11 @@ class Scanner:
                         # git reads its patterns from the index then
                         raise Unsupported("a skip-worktree .gitignore missing in %s"
                                           % (os.fsdecode(d) or "the top"))
+                    if name == b".gitattributes" and self.on_attributes:
+                        # git reads the attributes of a tracked file
+                        # missing from the worktree from the index
+                        raise Unsupported("a tracked .gitattributes missing in %s"
+                                          % (os.fsdecode(d) or "the top"))
                     self._missing(_join(d, name), e, changes)
         return changes, untracked, ignored, real_subdirs
 
