@@ -311,4 +311,23 @@ test_expect_success 'a tracked .gitattributes missing from the worktree' '
 	status_fell_back "a tracked .gitattributes missing"
 '
 
+# git does not follow a symlinked .gitattributes, and warns about it on
+# standard error whenever it reads attributes there (when it hashes a file
+# of that directory, which the engine cannot foresee).
+test_expect_success SYMLINKS 'a symlinked .gitattributes' '
+	git init -q link-attr &&
+	(
+		cd link-attr &&
+		mkdir sub &&
+		echo b >sub/b &&
+		git add . &&
+		git commit -q -m base &&
+		echo "*.c diff" >attrs &&
+		ln -s ../attrs sub/.gitattributes
+	) &&
+	cd link-attr &&
+	status_is_git_status --porcelain=v2 -z &&
+	status_fell_back "a symlinked .gitattributes"
+'
+
 test_done

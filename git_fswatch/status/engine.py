@@ -83,6 +83,16 @@ def check_config(cfg):
         raise Unsupported("object format %s" % cfg["extensions.objectformat"])
 
 
+def check_tree_attributes(path):
+    """check_attributes() for a .gitattributes file of the worktree."""
+    if os.path.islink(path):
+        # git (2.32 and later) does not follow it, and warns on standard
+        # error whenever it reads attributes there, which depends on what
+        # it happens to hash
+        raise Unsupported("a symlinked .gitattributes")
+    check_attributes(path)
+
+
 _CONTENT_ATTRS = (b"text", b"eol", b"filter", b"ident", b"working-tree-encoding",
                   b"crlf", b"binary")
 
@@ -720,7 +730,7 @@ class Engine:
         self.tree = tree
         self.ignore = ignore
         self.scanner = scan.Scanner(repo.worktree, index_mtime_ns, tree, ignore,
-                                    req.untracked, check_attributes, req.ignored,
+                                    req.untracked, check_tree_attributes, req.ignored,
                                     rules)
 
     def full(self):
