@@ -34,6 +34,7 @@ import os
 import selectors
 import signal
 import socket
+import stat
 import time
 
 from git_fswatch import ipc, protocol
@@ -80,6 +81,32 @@ class _Terminate(Exception):
 
 def _on_signal(signum, frame):
     raise _Terminate(signal.Signals(signum).name)
+
+
+def _directories_on_disk(top, rel):
+    """*rel* and every directory below it, as the disk has them now (none if
+    *rel* is not a directory); symbolic links are not followed, nested
+    repositories' .git not entered."""
+    out = []
+    stack = [rel]
+    while stack:
+        d = stack.pop()
+        path = top + b"/" + d if d else top
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                continue
+        except OSError:
+            continue
+        out.append(d)
+        try:
+            with os.scandir(path) as it:
+                subs = [e.name for e in it
+                        if e.name != b".git" and e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue                      # git will look at it for itself
+        prefix = d + b"/" if d else b""
+        stack.extend(prefix + name for name in sorted(subs, reverse=True))
+    return out
 
 
 class _Client:
@@ -511,7 +538,10 @@ class Daemon:
         return protocol.encode(records)
 
     def _directories(self, tops):
-        """The watched directories at and below each of *tops* (b"": all)."""
+        """The directories at and below each of *tops* (b"": all): the
+        watched ones from the tree in memory (no stat data is read for
+        this), and below a directory we cannot watch, whatever the disk
+        holds, since no event tells about those."""
         seen = set()
         out = []
         stack = list(reversed(tops))
@@ -519,15 +549,18 @@ class Daemon:
             rel = stack.pop()
             if rel in seen:
                 continue
-            # the tree in memory, not listdir: no stat data is read for this
+            seen.add(rel)
             names = self.watch.directories(rel)
             if names is None:
-                continue                  # gone, or not a directory we watch
-            seen.add(rel)
+                # gone, or unwatchable: the disk says what is there now
+                out.extend(_directories_on_disk(os.fsencode(self.repo.worktree), rel))
+                continue
             if rel:
                 out.append(rel)
             prefix = rel + b"/" if rel else b""
-            stack.extend(prefix + name for name in reversed(names))
+            below = names + self.watch.unwatchable(rel)
+            below.sort(reverse=True)
+            stack.extend(prefix + name for name in below)
         return out
 
     def _listdir(self, path):

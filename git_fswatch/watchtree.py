@@ -940,6 +940,16 @@ class WatchTree:
             return None
         return sorted(node.subdirs)
 
+    def unwatchable(self, rel):
+        """Sorted names of the subdirectories of watched directory *rel*
+        that cannot be watched (another filesystem without events, no
+        permission ...): every answer names them, and only the disk knows
+        what is below them."""
+        node = self._find(rel)
+        if node is None or not node.unwatched:
+            return []
+        return sorted(node.unwatched)
+
     def listdir(self, rel):
         """[(name, StatInfo)] of directory *rel*, sorted; None if not watched
         or it cannot be read."""
