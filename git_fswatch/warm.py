@@ -213,11 +213,10 @@ def rule_files(env, config):
             files.append(value if os.path.isabs(value) else None)
         elif xdg:
             files.append(os.path.join(xdg, "git", default))
-    # the system's attributes, which the engine checks too (engine.py's
-    # _global_attributes): a filter appearing there changes every status
-    if env.get("GIT_ATTR_NOSYSTEM", "").lower() not in ("1", "true", "yes", "on"):
-        files += ["/etc/gitattributes", "/usr/local/etc/gitattributes"]
-    return files
+    # the system's attributes, which the engine checks too: a filter
+    # appearing there changes every status
+    from git_fswatch.status import engine
+    return files + engine.system_attributes(env)
 
 
 class _Answer:

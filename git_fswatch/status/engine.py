@@ -504,10 +504,15 @@ def _global_attributes():
     in git's prefix: /etc for a git in /usr, else /usr/local/etc)."""
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(
         os.path.expanduser("~"), ".config")
-    out = [os.path.join(xdg, "git", "attributes")]
-    if os.environ.get("GIT_ATTR_NOSYSTEM", "").lower() not in ("1", "true", "yes", "on"):
-        out += ["/etc/gitattributes", "/usr/local/etc/gitattributes"]
-    return out
+    return [os.path.join(xdg, "git", "attributes")] + system_attributes(os.environ)
+
+
+def system_attributes(env):
+    """The system's attributes files git reads under environment *env*
+    (none with GIT_ATTR_NOSYSTEM); the warm engine watches the same."""
+    if env.get("GIT_ATTR_NOSYSTEM", "").lower() in ("1", "true", "yes", "on"):
+        return []
+    return ["/etc/gitattributes", "/usr/local/etc/gitattributes"]
 
 
 def _stat_key(path):
