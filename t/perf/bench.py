@@ -139,10 +139,13 @@ def make_dirty(wt, nfiles, count=10):
             f.write("new\n")
 
 
+# The reference: plain git status, which leaves the index alone.
+REFERENCE = ["git", "--no-optional-locks", "-c", "core.fsmonitor=false"] + STATUS_ARGS
+
+
 def right(cfg, wt):
     """Does *cfg* print what plain git status prints in *wt* now?"""
-    ref = subprocess.run(["git", "--no-optional-locks", "-c", "core.fsmonitor=false"]
-                         + STATUS_ARGS, cwd=wt, stdout=subprocess.PIPE)
+    ref = subprocess.run(REFERENCE, cwd=wt, stdout=subprocess.PIPE)
     p = subprocess.run(cfg.command(), cwd=wt, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return p.returncode == 0 and p.stdout == ref.stdout
 
@@ -305,7 +308,6 @@ def checkout_storm(repo, wt, private, count, rounds=2):
     changed = set(run(["git", "diff", "--name-only", "-z", base, other], cwd=wt)
                   .stdout.split(b"\0")) - {b""}
     run(["git", "-c", "core.fswatchHelper=notify", "fswatch-notify", "start"], cwd=wt)
-    plain = ["git", "--no-optional-locks", "-c", "core.fsmonitor=false"] + STATUS_ARGS
     warm = ["git", "-c", "core.fswatchHelper=notify", "fswatch-status", "--porcelain=v2"]
     run(warm, cwd=wt)
     times, rates, overflows, everything, wrong = [], [], 0, 0, []
@@ -332,7 +334,7 @@ def checkout_storm(repo, wt, private, count, rounds=2):
                 missed = [p for p in changed if p not in paths and not p.startswith(dirs)]
                 if missed:
                     wrong.append("get missed %d paths" % len(missed))
-            if run(warm, cwd=wt).stdout != run(plain, cwd=wt).stdout:
+            if run(warm, cwd=wt).stdout != run(REFERENCE, cwd=wt).stdout:
                 wrong.append("fswatch-status differed after switch %d" % (i + 1))
     finally:
         run(["git", "checkout", "-q", "--detach", base], cwd=wt, check=False)
