@@ -1,6 +1,6 @@
 """git-fswatch: make `git status` fast on large Linux working trees.
 
-The public API lives in :mod:`git_fswatch.api` (what changed since a token);
+The public API lives in :mod:`git_fswatch.client.api` (what changed since a token);
 importing this package imports nothing heavy, so that thin clients such as the
 core.fsmonitor hook stay fast.
 """

@@ -17,9 +17,10 @@ test_atexit 'git fswatch-notify exit'
 changes () {
 	PYTHONPATH="$SRC_DIR" "$PYTHON" -c '
 import sys
-from git_fswatch import api, gitdir
+from git_fswatch.client import api
+from git_fswatch.repo import discover
 token = sys.argv[1] if len(sys.argv) > 1 else None
-c = api.changed_since(gitdir.discover(), token)
+c = api.changed_since(discover.discover(), token)
 print("token=%s" % c.token)
 print("everything=%s" % c.everything)
 print("reason=%s" % c.reason)

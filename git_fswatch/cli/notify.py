@@ -64,7 +64,7 @@ def _parse(argv):
                 value = argv[i]
             else:
                 value = arg[len("--timeout="):]
-            from git_fswatch.config import parse_timeout
+            from git_fswatch.client.helpers import parse_timeout
             try:
                 timeout = parse_timeout(value)
             except ValueError as e:
@@ -94,14 +94,14 @@ def _want_args(action, args, n, names):
 
 
 def _repo_and_private():
-    from git_fswatch import gitdir
+    from git_fswatch.repo import discover
     try:
-        repo = gitdir.discover()
-    except gitdir.NotARepository as e:
+        repo = discover.discover()
+    except discover.NotARepository as e:
         die(str(e))
     try:
-        private = gitdir.private_dir(repo.git_dir)
-    except gitdir.UnsafeDirectory as e:
+        private = discover.private_dir(repo.git_dir)
+    except discover.UnsafeDirectory as e:
         die(str(e))
     except OSError as e:
         die("cannot make the private directory: %s" % e)
@@ -109,7 +109,7 @@ def _repo_and_private():
 
 
 def _write_records(msg):
-    from git_fswatch import protocol
+    from git_fswatch.wire import protocol
     out = sys.stdout.buffer
     out.write(protocol.encode(msg.records))
     out.flush()
@@ -123,22 +123,24 @@ LISTING_TIMEOUT = 600.0
 
 def _ask(action, records, timeout, spawn=True, wait=None, answer_timeout=None):
     """Ask the daemon; write its answer; return the exit code."""
-    from git_fswatch import client, ipc, protocol
+    from git_fswatch.client import connect
+    from git_fswatch.wire import transport
+    from git_fswatch.wire import protocol
     repo, private = _repo_and_private()
     kwargs = {} if wait is None else {"wait": wait}
     if answer_timeout is not None:
         kwargs["answer_timeout"] = answer_timeout
     try:
-        msg = client.ask(repo, private, [("version", 1), ("action", action)] + records,
+        msg = connect.ask(repo, private, [("version", 1), ("action", action)] + records,
                          spawn=spawn, timeout=timeout, **kwargs)
-    except ipc.NoDaemon:
+    except transport.NoDaemon:
         return None
-    except client.Starting as e:
+    except connect.Starting as e:
         if action != "get":
             sys.stderr.write("error: %s\n" % e)
             return 1
         msg = protocol.Message([(b"version", b"1"), (b"everything", b"starting")])
-    except client.Unreachable as e:
+    except connect.Unreachable as e:
         sys.stderr.write("error: %s\n" % e)
         return 1
     _write_records(msg)
@@ -150,7 +152,7 @@ def _ask(action, records, timeout, spawn=True, wait=None, answer_timeout=None):
 
 
 def cmd_get(timeout, args):
-    from git_fswatch import protocol
+    from git_fswatch.wire import protocol
     _want_args("get", args, 0, None)
     data = sys.stdin.buffer.read(protocol_limit() + 1)
     if len(data) > protocol_limit():
@@ -164,7 +166,7 @@ def cmd_get(timeout, args):
 
 
 def protocol_limit():
-    from git_fswatch.daemon import MAX_REQUEST
+    from git_fswatch.server.daemon import MAX_REQUEST
     return MAX_REQUEST
 
 
@@ -180,16 +182,17 @@ def cmd_fetchall(timeout, args):
 
 
 def cmd_status(timeout, args):
-    from git_fswatch import client, ipc
+    from git_fswatch.client import connect
+    from git_fswatch.wire import transport
     _want_args("status", args, 0, None)
     repo, private = _repo_and_private()
     try:
-        msg = client.ask(repo, private, [("version", 1), ("action", "status")],
+        msg = connect.ask(repo, private, [("version", 1), ("action", "status")],
                          spawn=False)
-    except ipc.NoDaemon:
+    except transport.NoDaemon:
         print("no daemon running")
         return 1
-    except client.Unreachable as e:
+    except connect.Unreachable as e:
         sys.stderr.write("error: %s\n" % e)
         return 1
     out = sys.stdout.buffer
@@ -202,35 +205,37 @@ def cmd_status(timeout, args):
 
 
 def cmd_exit(timeout, args):
-    from git_fswatch import client, ipc
+    from git_fswatch.client import connect
+    from git_fswatch.wire import transport
     _want_args("exit", args, 0, None)
     repo, private = _repo_and_private()
     try:
-        client.ask(repo, private, [("version", 1), ("action", "exit")], spawn=False)
-    except ipc.NoDaemon:
+        connect.ask(repo, private, [("version", 1), ("action", "exit")], spawn=False)
+    except transport.NoDaemon:
         return 0
-    except client.Unreachable as e:
+    except connect.Unreachable as e:
         sys.stderr.write("error: %s\n" % e)
         return 1
     return 0
 
 
 def cmd_start(timeout, args):
-    from git_fswatch import client, ipc
+    from git_fswatch.client import connect
+    from git_fswatch.wire import transport
     _want_args("start", args, 0, None)
     repo, private = _repo_and_private()
     try:
-        client.ask(repo, private, [("version", 1), ("action", "status")],
+        connect.ask(repo, private, [("version", 1), ("action", "status")],
                    spawn=True, timeout=timeout, wait=START_WAIT, force=True)
-    except client.Unreachable as e:
+    except connect.Unreachable as e:
         sys.stderr.write("error: %s\n" % e)
         return 1
     return 0
 
 
 def cmd_daemon(timeout, args, ready_fd):
-    from git_fswatch import config
-    from git_fswatch.daemon import Daemon
+    from git_fswatch.client import helpers
+    from git_fswatch.server.daemon import Daemon
     repo, private = _repo_and_private()
     if ready_fd is None:
         # In the foreground the readiness word ("ok") goes to standard output.
@@ -239,7 +244,7 @@ def cmd_daemon(timeout, args, ready_fd):
         foreground = True
     else:
         foreground = False
-    d = Daemon(repo, private, timeout or config.DEFAULT_TIMEOUT, ready_fd, foreground)
+    d = Daemon(repo, private, timeout or helpers.DEFAULT_TIMEOUT, ready_fd, foreground)
     code = d.run()
     if foreground and d.busy:
         sys.stderr.write("warning: a daemon already serves this worktree\n")
@@ -255,10 +260,10 @@ def main(argv=None):
     if action == "daemon":
         return cmd_daemon(timeout, args, ready_fd)
     if action == "hook":
-        from git_fswatch import hook
+        from git_fswatch.client import hook
         return hook.main(timeout, args)
     if action in ("enable", "disable"):
-        from git_fswatch import hook
+        from git_fswatch.client import hook
         return hook.configure(action, args)
     return globals()["cmd_" + action](timeout, args)
 

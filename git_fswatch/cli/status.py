@@ -389,17 +389,17 @@ def main(argv=None, compute=None):
             show_manual("fswatch-status")
     # A helper daemon that runs for this worktree may hold the whole answer
     # (warm.py); it costs one round trip, and any doubt answers None.
-    from git_fswatch import warm_client
+    from git_fswatch.client import warm as warm_client
     answer = warm_client.try_warm(argv)
     if answer is not None:
         out, err, code = answer
         return _write(out, err, code)
-    from git_fswatch import gitdir
+    from git_fswatch.repo import discover
     from git_fswatch.status.model import Unsupported
     from git_fswatch.trace import trace
     try:
-        repo = gitdir.discover()
-    except gitdir.NotARepository as e:
+        repo = discover.discover()
+    except discover.NotARepository as e:
         fall_back_to_git(argv, "not in a worktree: %s" % e)
     try:
         data = render(repo, argv, compute or _engine_compute)

@@ -10,7 +10,7 @@ raises Unsupported rather than guess.
 
 import os
 
-from git_fswatch.status import refs
+from git_fswatch.repo import refs
 from git_fswatch.status.model import Branch, Unsupported
 
 

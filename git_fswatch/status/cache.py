@@ -23,7 +23,7 @@ the index map (see Cache).
 import os
 import tempfile
 
-from git_fswatch import gitdir
+from git_fswatch.repo import discover
 
 MAGIC = b"git-fswatch status cache 5\n"
 FILE_NAME = "status.cache"
@@ -44,7 +44,7 @@ class Cache:
 
 
 def _path(repo, create):
-    return os.path.join(gitdir.private_dir(repo.git_dir, create=create), FILE_NAME)
+    return os.path.join(discover.private_dir(repo.git_dir, create=create), FILE_NAME)
 
 
 def encode(cache):
@@ -121,7 +121,7 @@ def load(repo):
     try:
         with open(_path(repo, False), "rb") as f:
             data = f.read()
-    except (OSError, gitdir.UnsafeDirectory):
+    except (OSError, discover.UnsafeDirectory):
         return None
     try:
         cache = decode(data)
@@ -135,7 +135,7 @@ def store(repo, cache):
     try:
         path = _path(repo, True)
         fd, tmp = tempfile.mkstemp(prefix=FILE_NAME + ".", dir=os.path.dirname(path))
-    except (OSError, gitdir.UnsafeDirectory):
+    except (OSError, discover.UnsafeDirectory):
         return False
     try:
         with os.fdopen(fd, "wb") as f:
@@ -153,5 +153,5 @@ def store(repo, cache):
 def invalidate(repo):
     try:
         os.unlink(_path(repo, False))
-    except (OSError, gitdir.UnsafeDirectory):
+    except (OSError, discover.UnsafeDirectory):
         pass

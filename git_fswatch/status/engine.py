@@ -20,7 +20,7 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import List
 
-from git_fswatch.status import index as ix
+from git_fswatch.repo import index as ix
 from git_fswatch.status import parallel
 from git_fswatch.status import pathspec
 from git_fswatch.status import scan
@@ -600,7 +600,7 @@ def _compute(repo, req):
     old = answer = None
     if req.use_helper:
         # imported here: a status without the helper keeps no cache
-        from git_fswatch import api
+        from git_fswatch.client import api
         from git_fswatch.status import cache
         old = cache.load(repo)
         answer = api.changed_since(repo, old.token if old else None)

@@ -22,7 +22,7 @@ import stat
 import struct
 import time
 
-from git_fswatch.status import index as ix
+from git_fswatch.repo import index as ix
 from git_fswatch.status.model import Unsupported
 
 S_IFGITLINK = 0o160000

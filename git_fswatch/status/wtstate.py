@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Optional
 
-from git_fswatch.status import refs
+from git_fswatch.repo import refs
 from git_fswatch.status.model import Unsupported
 
 CHECKOUT = b"checkout: moving from "

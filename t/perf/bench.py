@@ -241,11 +241,11 @@ def mb(rss, size):
 
 
 def synced_get(private, token=None):
-    from git_fswatch import ipc
+    from git_fswatch.wire import transport
     records = [("version", 1), ("action", "get")]
     if token:
         records.append(("token", token))
-    msg = ipc.request(private, records, 30)
+    msg = transport.request(private, records, 30)
     return msg.get("token").decode(), msg
 
 
@@ -349,7 +349,7 @@ def checkout_storm(repo, wt, private, count, rounds=2):
 def helper_facts(size, trees, runs):
     """What the helper costs on a tree of *size* files: [(fact, value)]."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
-    from git_fswatch import protocol
+    from git_fswatch.wire import protocol
     repo = gen_tree.make_tree(trees, size)
     wt = worktree_for(repo, "helper facts")
     git_dir = run(["git", "rev-parse", "--absolute-git-dir"], cwd=wt).stdout.decode().strip()

@@ -5,7 +5,9 @@ import subprocess
 
 import pytest
 
-from git_fswatch import api, gitdir, protocol
+from git_fswatch.client import api
+from git_fswatch.repo import discover
+from git_fswatch.wire import protocol
 
 
 def msg(*records):
@@ -58,7 +60,7 @@ def repo(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     work = tmp_path / "w"
     subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return gitdir.discover(str(work))
+    return discover.discover(str(work))
 
 
 def _config(repo, value):
@@ -100,7 +102,7 @@ def test_builtin_helper_real_daemon(repo, monkeypatch):
         assert second == api.Changes(second.token, False, [b"new\nname"], None)
         assert second.token != first.token
     finally:
-        from git_fswatch import client
-        client.ask(repo, gitdir.private_dir(repo.git_dir),
+        from git_fswatch.client import connect
+        connect.ask(repo, discover.private_dir(repo.git_dir),
                    [("version", 1), ("action", "exit")], spawn=False)
     assert not os.path.exists(os.path.join(repo.git_dir, "fswatch", "notify.sock"))

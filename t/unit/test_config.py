@@ -4,25 +4,26 @@ import subprocess
 
 import pytest
 
-from git_fswatch import config, gitdir
+from git_fswatch.client import helpers
+from git_fswatch.repo import discover
 
 
 @pytest.mark.parametrize("value,command,builtin,timeout", [
-    ("notify", "git fswatch-notify", True, config.DEFAULT_TIMEOUT),
+    ("notify", "git fswatch-notify", True, helpers.DEFAULT_TIMEOUT),
     ("notify --timeout=600", "git fswatch-notify --timeout=600", True, 600),
     ("notify --timeout 5", "git fswatch-notify --timeout 5", True, 5),
-    ("  notify  ", "git fswatch-notify", True, config.DEFAULT_TIMEOUT),
+    ("  notify  ", "git fswatch-notify", True, helpers.DEFAULT_TIMEOUT),
     # Options we do not know, or that a shell would change: run it.
-    ("notify --verbose", "git fswatch-notify --verbose", False, config.DEFAULT_TIMEOUT),
-    ("notify --timeout=0", "git fswatch-notify --timeout=0", False, config.DEFAULT_TIMEOUT),
-    ("notify --timeout=$T", "git fswatch-notify --timeout=$T", False, config.DEFAULT_TIMEOUT),
-    ("notifyx", "git fswatch-notifyx", False, config.DEFAULT_TIMEOUT),
-    ("watchman --sock x", "git fswatch-watchman --sock x", False, config.DEFAULT_TIMEOUT),
-    ("/opt/helper -v", "/opt/helper -v", False, config.DEFAULT_TIMEOUT),
-    ("!f() { echo; }; f", "f() { echo; }; f", False, config.DEFAULT_TIMEOUT),
+    ("notify --verbose", "git fswatch-notify --verbose", False, helpers.DEFAULT_TIMEOUT),
+    ("notify --timeout=0", "git fswatch-notify --timeout=0", False, helpers.DEFAULT_TIMEOUT),
+    ("notify --timeout=$T", "git fswatch-notify --timeout=$T", False, helpers.DEFAULT_TIMEOUT),
+    ("notifyx", "git fswatch-notifyx", False, helpers.DEFAULT_TIMEOUT),
+    ("watchman --sock x", "git fswatch-watchman --sock x", False, helpers.DEFAULT_TIMEOUT),
+    ("/opt/helper -v", "/opt/helper -v", False, helpers.DEFAULT_TIMEOUT),
+    ("!f() { echo; }; f", "f() { echo; }; f", False, helpers.DEFAULT_TIMEOUT),
 ])
 def test_resolve(value, command, builtin, timeout):
-    helper = config.resolve(value)
+    helper = helpers.resolve(value)
     assert helper.command == command
     assert helper.builtin is builtin
     assert helper.timeout == timeout
@@ -30,11 +31,11 @@ def test_resolve(value, command, builtin, timeout):
 
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_no_helper(value):
-    assert config.resolve(value) is None
+    assert helpers.resolve(value) is None
 
 
 def test_argv_appends_the_action_through_the_shell(tmp_path):
-    helper = config.resolve("!printf '%s|'")
+    helper = helpers.resolve("!printf '%s|'")
     out = subprocess.run(helper.argv("listdir", "a b"), stdout=subprocess.PIPE,
                          check=True).stdout
     assert out == b"listdir|a b|"
@@ -43,22 +44,22 @@ def test_argv_appends_the_action_through_the_shell(tmp_path):
 @pytest.mark.parametrize("text", ["0", "-1", "1.5", "", "x", "\u0661"])
 def test_bad_timeouts(text):
     with pytest.raises(ValueError):
-        config.parse_timeout(text)
+        helpers.parse_timeout(text)
 
 
 def _repo(tmp_path, *values):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     for v in values:
         subprocess.run(["git", "-C", str(tmp_path), "config", "--add",
-                        config.KEY, v], check=True)
-    return gitdir.discover(str(tmp_path))
+                        helpers.KEY, v], check=True)
+    return discover.discover(str(tmp_path))
 
 
 def test_last_value_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = _repo(tmp_path / "r", "first", "notify --timeout=9")
-    helper = config.helper_for(repo)
+    helper = helpers.helper_for(repo)
     assert helper.builtin and helper.timeout == 9
 
 
@@ -66,10 +67,10 @@ def test_empty_value_resets(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = _repo(tmp_path / "r", "notify", "")
-    assert config.helper_for(repo) is None
+    assert helpers.helper_for(repo) is None
 
 
 def test_unset(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert config.helper_for(_repo(tmp_path / "r")) is None
+    assert helpers.helper_for(_repo(tmp_path / "r")) is None

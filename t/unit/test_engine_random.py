@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from git_fswatch import gitdir
+from git_fswatch.repo import discover
 from git_fswatch.status import engine
 from git_fswatch.status.model import Unsupported
 
@@ -246,7 +246,7 @@ class World:
 
 def compare(top, mode, use_helper, seen, pathspecs=()):
     untracked, ignored = mode
-    repo = gitdir.discover(top)
+    repo = discover.discover(top)
     req = engine.Request(untracked=untracked, ignored=ignored, use_helper=use_helper,
                          pathspecs=[os.fsdecode(p) for p in pathspecs])
     try:

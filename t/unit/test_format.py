@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from git_fswatch import gitdir
+from git_fswatch.repo import discover
 from git_fswatch.cli import status as cli
 
 import oracle
@@ -276,7 +276,7 @@ def run_both(monkeypatch, cwd, home, config, args):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.chdir(cwd)
-    repo = gitdir.discover()
+    repo = discover.discover()
     return git.stdout, cli.render(repo, args, oracle_compute)
 
 

@@ -10,8 +10,10 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from git_fswatch import api, journal, protocol
-from git_fswatch.protocol import Parser, ProtocolError
+from git_fswatch.client import api
+from git_fswatch.watch import journal
+from git_fswatch.wire import protocol
+from git_fswatch.wire.protocol import Parser, ProtocolError
 
 EXAMPLES = int(os.environ.get("GIT_FSWATCH_TEST_FUZZ_EXAMPLES", "300"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None,

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from git_fswatch import gitdir
+from git_fswatch.repo import discover
 from git_fswatch.status import engine
-from git_fswatch.status import index as ix
+from git_fswatch.repo import index as ix
 from git_fswatch.status.model import Unsupported
 
 
@@ -185,7 +185,7 @@ def test_racily_clean_entry_is_decided_by_content(repo):
     st = os.stat(index_path)
     os.utime(index_path, ns=(st.st_atime_ns, os.lstat(path).st_mtime_ns))
 
-    status = engine.compute(gitdir.discover(repo), engine.Request(use_helper=False))
+    status = engine.compute(discover.discover(repo), engine.Request(use_helper=False))
     assert [(c.x, c.y) for c in status.changes if c.path == b"racy"] == [(".", "M")]
     assert git("--no-optional-locks", "status", "--porcelain", "--", "racy",
                cwd=repo) == b" M racy\n"
@@ -193,7 +193,7 @@ def test_racily_clean_entry_is_decided_by_content(repo):
     # The same index written 10 seconds later: the entry is no longer racy,
     # stat data decide, and git (wrongly, but by design) calls the file clean.
     os.utime(index_path, ns=(st.st_atime_ns, os.lstat(path).st_mtime_ns + 10 * 10**9))
-    status = engine.compute(gitdir.discover(repo), engine.Request(use_helper=False))
+    status = engine.compute(discover.discover(repo), engine.Request(use_helper=False))
     assert [c for c in status.changes if c.path == b"racy"] == []
     assert git("--no-optional-locks", "status", "--porcelain", "--", "racy",
                cwd=repo) == b""

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from git_fswatch import inotify_os
-from git_fswatch.inotify_os import (
+from git_fswatch.watch import inotify
+from git_fswatch.watch.inotify import (
     IN_CREATE, IN_ISDIR, IN_MOVED_FROM, IN_MOVED_TO, IN_IGNORED, IN_DELETE_SELF,
     Event, Inotify, InstanceLimit, NoEvents, WatchLimit, parse_events)
 
@@ -114,10 +114,10 @@ def test_instance_limit_names_the_sysctl(tmp_path):
     that root's instances (other tests, other daemons) are not touched."""
     if os.getuid() != 0:
         pytest.skip("needs root to run a child as nobody")
-    src = os.path.dirname(os.path.dirname(os.path.abspath(inotify_os.__file__)))
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(inotify.__file__))))
     script = (
         "import sys; sys.path.insert(0, %r)\n"
-        "from git_fswatch.inotify_os import Inotify, InstanceLimit\n"
+        "from git_fswatch.watch.inotify import Inotify, InstanceLimit\n"
         "held = []\n"
         "try:\n"
         "    for _ in range(100000):\n"
@@ -146,24 +146,24 @@ def test_instance_limit_is_a_watch_limit():
 
 def test_filesystem_check(tmp_path, monkeypatch):
     monkeypatch.delenv("GIT_FSWATCH_TEST_FSTYPE", raising=False)
-    magic, name = inotify_os.fs_type(str(tmp_path))
+    magic, name = inotify.fs_type(str(tmp_path))
     assert magic != 0 and name is None
-    inotify_os.check_filesystem(str(tmp_path))
+    inotify.check_filesystem(str(tmp_path))
     # /proc is not remote, but statfs must tell it from the tmp directory.
-    assert inotify_os.fs_type("/proc")[0] == 0x9FA0
+    assert inotify.fs_type("/proc")[0] == 0x9FA0
     with pytest.raises(OSError) as e:
-        inotify_os.fs_type(str(tmp_path / "missing"))
+        inotify.fs_type(str(tmp_path / "missing"))
     assert e.value.errno == errno.ENOENT
     monkeypatch.setenv("GIT_FSWATCH_TEST_FSTYPE", "overlay")
     with pytest.raises(NoEvents) as e:
-        inotify_os.check_filesystem(str(tmp_path))
+        inotify.check_filesystem(str(tmp_path))
     assert "overlay" in str(e.value)
 
 
 def test_remote_filesystem_table():
-    assert inotify_os.REMOTE_FILESYSTEMS[0x6969] == "nfs"
-    assert inotify_os.REMOTE_FILESYSTEMS[0xFF534D42] == "cifs"
-    assert inotify_os.REMOTE_FILESYSTEMS[0x65735546] == "fuse"
-    assert inotify_os.REMOTE_FILESYSTEMS[0x794C7630] == "overlay"
-    assert 0xEF53 not in inotify_os.REMOTE_FILESYSTEMS       # ext4
-    assert 0x01021994 not in inotify_os.REMOTE_FILESYSTEMS   # tmpfs
+    assert inotify.REMOTE_FILESYSTEMS[0x6969] == "nfs"
+    assert inotify.REMOTE_FILESYSTEMS[0xFF534D42] == "cifs"
+    assert inotify.REMOTE_FILESYSTEMS[0x65735546] == "fuse"
+    assert inotify.REMOTE_FILESYSTEMS[0x794C7630] == "overlay"
+    assert 0xEF53 not in inotify.REMOTE_FILESYSTEMS       # ext4
+    assert 0x01021994 not in inotify.REMOTE_FILESYSTEMS   # tmpfs

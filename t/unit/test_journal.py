@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from git_fswatch.journal import Journal
+from git_fswatch.watch.journal import Journal
 
 
 def ready_journal(**kw):

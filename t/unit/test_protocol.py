@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from git_fswatch import protocol
-from git_fswatch.protocol import Message, Parser, ProtocolError
+from git_fswatch.wire import protocol
+from git_fswatch.wire.protocol import Message, Parser, ProtocolError
 
 keys = st.from_regex(r"[a-z0-9-]+", fullmatch=True).map(lambda s: s.encode())
 values = st.binary().map(lambda b: b.replace(b"\0", b""))

@@ -7,7 +7,7 @@ not change is clean without being read.
 
 import os
 
-from git_fswatch.status import index as ix
+from git_fswatch.repo import index as ix
 from git_fswatch.status import scan
 
 BIG = (1 << 32) + 5

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from git_fswatch import gitdir
+from git_fswatch.repo import discover
 from git_fswatch import trace as tr
 from git_fswatch.status import engine, parallel, scan
 from git_fswatch.status.model import Unsupported
@@ -156,7 +156,7 @@ def compute(top, mode, processes, monkeypatch):
     # the engine declines
     req = engine.Request(untracked=mode[0], ignored=mode[1], use_helper=False,
                          renames=False)
-    return porcelain_v2(engine.compute(gitdir.discover(top), req))
+    return porcelain_v2(engine.compute(discover.discover(top), req))
 
 
 def traced(monkeypatch, tmp_path):
@@ -230,7 +230,7 @@ def test_unsupported_in_a_scanning_process_is_unsupported(repo, monkeypatch):
     for n in (1, 2, 3):
         monkeypatch.setenv(parallel.ENV, str(n))
         with pytest.raises(Unsupported, match="a negated pattern in"):
-            engine.compute(gitdir.discover(repo), engine.Request(use_helper=False))
+            engine.compute(discover.discover(repo), engine.Request(use_helper=False))
 
 
 def test_processes(monkeypatch):

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import time
 
-from git_fswatch import gitdir
+from git_fswatch.repo import discover
 from git_fswatch.cli import status as cli
 
 import oracle
@@ -181,7 +181,7 @@ def _compare_oracle(world, args, config, monkeypatch):
         st = oracle.status_from_git(world.top, req.untracked, req.ignored, extra)
         return st
     try:
-        ours = cli.render(gitdir.discover(), args, compute)
+        ours = cli.render(discover.discover(), args, compute)
     except (Unsupported, cli.FallBack):
         return None
     return git.stdout, ours

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from git_fswatch import gitdir
+from git_fswatch.repo import discover
 from git_fswatch.status import engine
 from git_fswatch.status import parallel
 from git_fswatch.status.model import Unsupported
@@ -84,7 +84,7 @@ def test_unsupported_in_our_share_does_not_wait_for_the_others(repo, monkeypatch
     signal.alarm(20)
     try:
         with pytest.raises(Unsupported, match="injected"):
-            engine.compute(gitdir.discover(repo), engine.Request(use_helper=False))
+            engine.compute(discover.discover(repo), engine.Request(use_helper=False))
     except _Late:
         pytest.fail("the scan waited for children that never answer")
     finally:

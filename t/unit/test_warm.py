@@ -8,7 +8,9 @@ import subprocess
 
 import pytest
 
-from git_fswatch import protocol, warm, warm_client
+from git_fswatch.wire import protocol
+from git_fswatch.server import warm
+from git_fswatch.client import warm as warm_client
 
 
 def _git(cwd, *args):

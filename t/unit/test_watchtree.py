@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from git_fswatch import inotify_os
-from git_fswatch.inotify_os import IN_MOVED_TO, Inotify, NoEvents, WatchLimit
-from git_fswatch.journal import Journal
-from git_fswatch.watchtree import WatchTree, statinfo
+from git_fswatch.watch import inotify
+from git_fswatch.watch.inotify import IN_MOVED_TO, Inotify, NoEvents, WatchLimit
+from git_fswatch.watch.journal import Journal
+from git_fswatch.watch.tree import WatchTree, statinfo
 
 
 class OneEventPerRead(Inotify):
@@ -941,7 +941,7 @@ class RenameRightAfterTheWatch(Inotify):
 
     fired = False
 
-    def add_watch_fd(self, fd, mask=inotify_os.DIR_MASK):
+    def add_watch_fd(self, fd, mask=inotify.DIR_MASK):
         wd = super().add_watch_fd(fd, mask)
         path = os.readlink("/proc/self/fd/%d" % fd)
         if not self.fired and path.endswith("/victim"):

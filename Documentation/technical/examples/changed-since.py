@@ -9,11 +9,12 @@ helper at all) means the caller must look at the whole tree.
 import os
 import sys
 
-from git_fswatch import api, gitdir
+from git_fswatch.client import api
+from git_fswatch.repo import discover
 
 
 def main():
-    repo = gitdir.discover()
+    repo = discover.discover()
     state = os.path.join(repo.git_dir, "changed-since.token")
     try:
         with open(state) as f:

@@ -7,7 +7,7 @@
         ...look at changes.paths only...
     remember changes.token for next time (None: nothing to remember)
 
-The helper is the one core.fswatchHelper names (config.py).  Our own
+The helper is the one core.fswatchHelper names (helpers.py).  Our own
 ``notify`` helper is reached over its socket, and started when it is not
 running; any other helper runs as a subprocess, as git runs credential
 helpers: ``sh -c '<command> "$@"' <command> get`` with the request records
@@ -21,7 +21,8 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from git_fswatch import config, protocol
+from git_fswatch.client import helpers
+from git_fswatch.wire import protocol
 
 # How long an external helper may take to answer.
 EXTERNAL_TIMEOUT = 10.0
@@ -78,16 +79,17 @@ def _request(token):
 
 
 def _query_builtin(repo, helper, token):
-    from git_fswatch import client, gitdir
+    from git_fswatch.client import connect
+    from git_fswatch.repo import discover
     try:
-        private = gitdir.private_dir(repo.git_dir)
-    except (gitdir.UnsafeDirectory, OSError) as e:
+        private = discover.private_dir(repo.git_dir)
+    except (discover.UnsafeDirectory, OSError) as e:
         raise Unavailable(str(e))
     try:
-        msg = client.ask(repo, private, _request(token), timeout=helper.timeout)
-    except client.Starting as e:
+        msg = connect.ask(repo, private, _request(token), timeout=helper.timeout)
+    except connect.Starting as e:
         return Changes(None, True, [], "starting")
-    except client.Unreachable as e:
+    except connect.Unreachable as e:
         raise Unavailable(str(e))
     return parse_answer(msg)
 
@@ -119,8 +121,8 @@ def query(repo, token):
     *token* is None for a first query.  Raises Unavailable.
     """
     try:
-        helper = config.helper_for(repo)
-    except config.ConfigError as e:
+        helper = helpers.helper_for(repo)
+    except helpers.ConfigError as e:
         raise Unavailable(str(e))
     if helper is None:
         raise Unavailable("no helper configured (core.fswatchHelper)")

@@ -59,7 +59,7 @@ INSIDE = b".fswatch-look-again"
 
 
 class _Repo:
-    """What client.ask needs of a gitdir.Repo, found without running git."""
+    """What connect.ask needs of a discover.Repo, found without running git."""
     __slots__ = ("worktree", "git_dir")
 
     def __init__(self, worktree, git_dir):
@@ -86,8 +86,8 @@ def find_repo():
         target = os.fsdecode(line[len(b"gitdir: "):].strip())
         return _Repo(worktree, os.path.realpath(os.path.join(worktree, target)))
     # Not at the top of a plain worktree: ask git (slow, but right).
-    from git_fswatch import gitdir
-    repo = gitdir.discover()
+    from git_fswatch.repo import discover
+    repo = discover.discover()
     return _Repo(repo.worktree, repo.git_dir)
 
 
@@ -99,7 +99,8 @@ def _is_ours(token):
 
 def answer_v2(token, timeout=None):
     """The bytes the hook prints for version 2; raises Unavailable-like errors."""
-    from git_fswatch import client, ipc
+    from git_fswatch.client import connect
+    from git_fswatch.wire import transport
     repo = find_repo()
     private = os.path.join(repo.git_dir, PRIVATE)
     records = [("version", 1), ("action", "get")]
@@ -112,18 +113,18 @@ def answer_v2(token, timeout=None):
     if _is_ours(token):
         records.append(("token", token))
     try:
-        msg = client.ask(repo, private, records, spawn=True, timeout=timeout)
-    except client.Starting:
+        msg = connect.ask(repo, private, records, spawn=True, timeout=timeout)
+    except connect.Starting:
         # No token of the daemon's yet: git keeps this one, which the next
         # query will find unknown, and "/" is the truth meanwhile.
         trace("hook: the helper is starting: everything")
         return b"starting:0\0" + EVERYTHING
-    except client.Declined as e:
+    except connect.Declined as e:
         # git says nothing when the hook fails, and runs it for every
         # command: tell why once, not on each command while the decline
-        # stands (ipc.DECLINED_FOR)
+        # stands (transport.DECLINED_FOR)
         raise HookError(str(e), quiet=not _first_to_tell(private))
-    except (client.Unreachable, ipc.NoDaemon) as e:
+    except (connect.Unreachable, transport.NoDaemon) as e:
         raise HookError(str(e))
     error = msg.get("error")
     if error is not None:
@@ -157,9 +158,9 @@ TOLD_NAME = "notify.declined.told"
 def _first_to_tell(private):
     """True if no hook has yet told the user about the daemon's latest
     decline (and mark it told); False after that, until a new decline."""
-    from git_fswatch import ipc
+    from git_fswatch.wire import transport
     try:
-        declined = os.stat(os.path.join(private, ipc.DECLINED_NAME)).st_mtime_ns
+        declined = os.stat(os.path.join(private, transport.DECLINED_NAME)).st_mtime_ns
     except OSError:
         return True                       # none remembered: nothing to compare
     told = os.path.join(private, TOLD_NAME)
@@ -235,10 +236,10 @@ def configure(action, args):
     usage = Usage(["git fswatch-notify (enable | disable)"])
     if args:
         usage.error("'%s' takes no arguments" % action)
-    from git_fswatch import gitdir
+    from git_fswatch.repo import discover
     try:
-        gitdir.discover()
-    except gitdir.NotARepository as e:
+        discover.discover()
+    except discover.NotARepository as e:
         die(str(e))
     if action == "enable":
         current = _git_config("--get", "core.fswatchHelper").stdout.strip()

@@ -63,8 +63,8 @@ import struct
 import time
 from collections import namedtuple
 
-from git_fswatch import inotify_os
-from git_fswatch.inotify_os import (
+from git_fswatch.watch import inotify
+from git_fswatch.watch.inotify import (
     COOKIE_MASK, DIR_MASK, SELF_MASK,
     IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
     IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW, IN_UNMOUNT,
@@ -206,13 +206,13 @@ class WatchTree:
         Raises NoEvents (remote or overlay filesystem), WatchLimit (out of
         inotify watches or instances), or OSError.
         """
-        inotify_os.check_filesystem(self.worktree)
+        inotify.check_filesystem(self.worktree)
         self._devs[os.stat(self.worktree).st_dev] = None
         if not os.path.isdir(self.cookie_dir):
             os.makedirs(self.cookie_dir, 0o700, exist_ok=True)
-        inotify_os.check_filesystem(self.cookie_dir)
+        inotify.check_filesystem(self.cookie_dir)
         if self._ino is None:
-            self._ino = inotify_os.Inotify()
+            self._ino = inotify.Inotify()
         self._gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
         self._cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
         self._identity = self._identify()
@@ -299,7 +299,7 @@ class WatchTree:
     def _event(self, ev, mask):
         wd, name = ev.wd, ev.name
         if trace_enabled():
-            trace("event wd=%d %s %r", wd, inotify_os.mask_names(mask), name)
+            trace("event wd=%d %s %r", wd, inotify.mask_names(mask), name)
         if wd == self._cookie_wd:
             if mask & (IN_CREATE | IN_MOVED_TO) and name:
                 # Everything before the cookie is read: no MOVED_TO is coming
@@ -521,7 +521,7 @@ class WatchTree:
     def _without_events(self, fd):
         """The name of the filesystem of the open directory *fd* if inotify
         does not see its changes (NFS, FUSE, overlay ...; see
-        inotify_os.check_filesystem), else None.  One fstat a directory,
+        inotify.check_filesystem), else None.  One fstat a directory,
         one statfs a filesystem."""
         dev = os.fstat(fd).st_dev
         try:
@@ -529,7 +529,7 @@ class WatchTree:
         except KeyError:
             pass
         try:
-            kind = inotify_os.fs_type(b"/proc/self/fd/%d" % fd)[1]
+            kind = inotify.fs_type(b"/proc/self/fd/%d" % fd)[1]
         except OSError:
             kind = None
         self._devs[dev] = kind

@@ -16,12 +16,12 @@ repository, a daemon that declines, a bad answer - returns None, and the
 caller computes cold.  So does GIT_FSWATCH_TEST_NO_WARM, for the tests of the
 cold engine.
 
-Imports: the socket layer (ipc.py: _socket, select) and protocol.py only.
+Imports: the socket layer (transport.py: _socket, select) and protocol.py only.
 """
 
 import os
 
-from git_fswatch import ipc
+from git_fswatch.wire import transport
 from git_fswatch.trace import trace
 
 ACTION = "warm-status"
@@ -105,10 +105,10 @@ def try_warm(argv, environ=None):
     try:
         git_dir = os.path.realpath(git_dir)
         records = request(argv, cwd, git_dir, environ, os.isatty(1))
-        msg = ipc.request(os.path.join(os.fsdecode(git_dir), PRIVATE), records, TIMEOUT)
-    except ipc.NoDaemon:
+        msg = transport.request(os.path.join(os.fsdecode(git_dir), PRIVATE), records, TIMEOUT)
+    except transport.NoDaemon:
         return None
-    except (ipc.IpcError, OSError, ValueError) as e:
+    except (transport.IpcError, OSError, ValueError) as e:
         trace("status: not warm: %s", e)
         return None
     return parse(msg)

@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from git_fswatch import ipc
+from git_fswatch.wire import transport
 from git_fswatch.trace import trace
 
 # How long a query waits for the answer of a running daemon.  Longer than
@@ -59,7 +59,7 @@ def daemon_env(repo):
     env["GIT_DIR"] = repo.git_dir
     env["GIT_WORK_TREE"] = repo.worktree
     # Run this very copy of git_fswatch, wherever the caller found it.
-    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     old = env.get("PYTHONPATH")
     env["PYTHONPATH"] = top + (":" + old if old else "")
     return env
@@ -78,18 +78,18 @@ def start(repo, private, timeout=None, wait=SPAWN_WAIT, force=False):
 
     Raises Starting when it did not say "ok" within *wait* seconds, Declined
     when it refused to run - or, unless *force*, when one refused less than
-    ipc.DECLINED_FOR seconds ago.
+    transport.DECLINED_FOR seconds ago.
     """
     if not force:
-        declined = ipc.recent_decline(private)
+        declined = transport.recent_decline(private)
         if declined is not None:
             trace("client: a daemon declined lately; not starting one: %s", declined)
             raise Declined(declined)
     trace("client: starting a daemon for %s", repo.worktree)
-    state, message = ipc.spawn(daemon_argv(timeout), repo.worktree,
+    state, message = transport.spawn(daemon_argv(timeout), repo.worktree,
                                daemon_env(repo), wait)
     if state == "ok":
-        ipc.forget_decline(private)
+        transport.forget_decline(private)
     if state == "error":
         raise Declined(message)
     if state in ("timeout", "died"):
@@ -103,7 +103,7 @@ def ask(repo, private, records, spawn=True, timeout=None,
 
     *private* is the worktree's private directory.  With *spawn*, a missing
     daemon is started (with idle *timeout*) and asked once it is ready;
-    *force* starts one even if one declined a moment ago.  Raises ipc.NoDaemon (only without *spawn*) or Unreachable.
+    *force* starts one even if one declined a moment ago.  Raises transport.NoDaemon (only without *spawn*) or Unreachable.
     """
     if wait is None:
         wait = spawn_wait()
@@ -111,11 +111,11 @@ def ask(repo, private, records, spawn=True, timeout=None,
     spawned = None                        # when we last started one
     while True:
         try:
-            return ipc.request(private, records, answer_timeout, max_size)
-        except ipc.NoDaemon:
+            return transport.request(private, records, answer_timeout, max_size)
+        except transport.NoDaemon:
             if not spawn:
                 raise
-        except ipc.IpcError as e:
+        except transport.IpcError as e:
             raise Unreachable(str(e))
         now = time.monotonic()
         left = deadline - now

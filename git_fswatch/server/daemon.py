@@ -2,7 +2,7 @@
 
 Life of a daemon:
 
-1. Take the worktree's lock (ipc.Listener); a daemon that cannot says
+1. Take the worktree's lock (transport.Listener); a daemon that cannot says
    "busy" and leaves.
 2. Watch the tree (WatchTree.start: the first crawl), mark the journal
    ready, bind the socket and tell the spawner "ok" on the readiness pipe.
@@ -37,7 +37,8 @@ import socket
 import stat
 import time
 
-from git_fswatch import ipc, protocol
+from git_fswatch.wire import transport
+from git_fswatch.wire import protocol
 from git_fswatch.trace import trace
 
 MAX_REQUEST = 64 * 1024
@@ -173,7 +174,7 @@ class Daemon:
     def _ready(self, line):
         if self.foreground and line != "ok":
             line = None                   # the command line says it on stderr
-        ipc.report_ready(self.ready_fd, line)
+        transport.report_ready(self.ready_fd, line)
         self.ready_fd = None
 
     def run(self):
@@ -191,15 +192,15 @@ class Daemon:
 
     def _run(self):
         try:
-            self.listener = ipc.Listener(self.private)
-        except ipc.AlreadyRunning:
+            self.listener = transport.Listener(self.private)
+        except transport.AlreadyRunning:
             trace("daemon: another daemon serves %s", self.repo.worktree)
             self.busy = True
             self._ready("busy")
             return 0
         except OSError as e:
             return self._decline("cannot lock '%s': %s" % (self.private, e.strerror or e))
-        from git_fswatch.gitdir import UnsafeDirectory
+        from git_fswatch.repo.discover import UnsafeDirectory
         try:
             self._setup_cookie_dir()
         except OSError as e:
@@ -207,16 +208,16 @@ class Daemon:
         except UnsafeDirectory as e:
             return self._decline(str(e))
 
-        from git_fswatch import inotify_os
-        from git_fswatch.journal import Journal
-        from git_fswatch.watchtree import WatchTree
+        from git_fswatch.watch import inotify
+        from git_fswatch.watch.journal import Journal
+        from git_fswatch.watch.tree import WatchTree
         self.journal = Journal()
         try:
             self.watch = WatchTree(self.repo.worktree, self.repo.git_dir,
                                    self.cookie_dir, self.journal, self._on_cookie)
             self.watch.start()
-        except (inotify_os.WatchLimit, inotify_os.InstanceLimit,
-                inotify_os.NoEvents) as e:
+        except (inotify.WatchLimit, inotify.InstanceLimit,
+                inotify.NoEvents) as e:
             return self._decline(str(e))
         except OSError as e:
             return self._decline("cannot watch '%s': %s"
@@ -235,7 +236,7 @@ class Daemon:
     def _decline(self, message):
         trace("daemon: declining: %s", message)
         self.declined = message
-        ipc.note_declined(self.private, message)
+        transport.note_declined(self.private, message)
         self._ready("error: " + message)
         return 1
 
@@ -243,7 +244,7 @@ class Daemon:
         try:
             os.mkdir(self.cookie_dir, 0o700)
         except FileExistsError:
-            from git_fswatch.gitdir import check_private
+            from git_fswatch.repo.discover import check_private
             check_private(self.cookie_dir)
             for name in os.listdir(self.cookie_dir):   # a killed daemon's
                 try:
@@ -332,7 +333,7 @@ class Daemon:
         if listener is None or listener._ino is None:
             return False
         try:
-            st = os.stat(ipc.SOCKET_NAME, dir_fd=listener.dirfd, follow_symlinks=False)
+            st = os.stat(transport.SOCKET_NAME, dir_fd=listener.dirfd, follow_symlinks=False)
         except OSError:
             return False
         return st.st_ino == listener._ino
@@ -382,7 +383,7 @@ class Daemon:
             sock.setblocking(False)
             client = _Client(sock, now)
             self.clients[sock.fileno()] = client
-            uid = ipc.peer_uid(sock)
+            uid = transport.peer_uid(sock)
             if uid != os.getuid():
                 trace("daemon: refusing a client of uid %d", uid)
                 client.done = True
@@ -583,7 +584,7 @@ class Daemon:
         """`git fswatch-status` answered from memory (see warm.py): the
         reply, or a warm.Child computing it."""
         if self.warm is None:
-            from git_fswatch import warm
+            from git_fswatch.server import warm
             try:
                 self.warm = warm.WarmStatus(self.repo, self.journal)
             except Exception as e:       # no inotify left ...: clients go cold

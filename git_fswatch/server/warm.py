@@ -55,7 +55,8 @@ import mmap
 import os
 import time
 
-from git_fswatch import inotify_os, protocol
+from git_fswatch.watch import inotify
+from git_fswatch.wire import protocol
 from git_fswatch.trace import trace
 
 ACTION = "warm-status"
@@ -79,11 +80,11 @@ CHILD_TIMEOUT = 60.0
 # the reflogs (stash count, detached HEAD names), MERGE_HEAD and the other
 # markers of an operation in progress.  Events on these directories (not
 # on files deeper down, except below refs/ and logs/) bump the generation.
-_GITDIR_MASK = (inotify_os.IN_MODIFY | inotify_os.IN_ATTRIB | inotify_os.IN_CLOSE_WRITE
-                | inotify_os.IN_MOVED_FROM | inotify_os.IN_MOVED_TO
-                | inotify_os.IN_CREATE | inotify_os.IN_DELETE
-                | inotify_os.IN_DELETE_SELF | inotify_os.IN_MOVE_SELF
-                | inotify_os.IN_ONLYDIR | inotify_os.IN_DONT_FOLLOW)
+_GITDIR_MASK = (inotify.IN_MODIFY | inotify.IN_ATTRIB | inotify.IN_CLOSE_WRITE
+                | inotify.IN_MOVED_FROM | inotify.IN_MOVED_TO
+                | inotify.IN_CREATE | inotify.IN_DELETE
+                | inotify.IN_DELETE_SELF | inotify.IN_MOVE_SELF
+                | inotify.IN_ONLYDIR | inotify.IN_DONT_FOLLOW)
 _RECURSIVE = ("refs", "logs")
 _PRIVATE = b"fswatch"
 
@@ -99,7 +100,7 @@ class GitDirWatch:
     def __init__(self, git_dir, common_dir):
         self.generation = 0
         self.events = 0
-        self._ino = inotify_os.Inotify(max_watches=None)
+        self._ino = inotify.Inotify(max_watches=None)
         self._wds = {}
         self._tops = [os.fsencode(git_dir)]
         if os.path.realpath(common_dir) != os.path.realpath(git_dir):
@@ -137,26 +138,26 @@ class GitDirWatch:
             if not events:
                 return self.generation
             for ev in events:
-                if ev.mask & inotify_os.IN_Q_OVERFLOW:
+                if ev.mask & inotify.IN_Q_OVERFLOW:
                     self.generation += 1
                     self._watch_all()
                     continue
                 path, recursive = self._wds.get(ev.wd, (None, False))
                 if path in self._tops and ev.name == _PRIVATE:
                     continue                  # our own directory: sockets, cookies
-                if ev.name.endswith(b".lock") and not ev.mask & inotify_os.IN_MOVED_TO:
+                if ev.name.endswith(b".lock") and not ev.mask & inotify.IN_MOVED_TO:
                     # git's lock files change nothing until renamed into
                     # place (an event on the real name); git status takes
                     # and drops index.lock each time it runs
                     continue
                 self.events += 1
                 self.generation += 1
-                if ev.mask & inotify_os.IN_IGNORED:
+                if ev.mask & inotify.IN_IGNORED:
                     self._wds.pop(ev.wd, None)
                     continue
-                if path is None or not ev.name or not ev.mask & inotify_os.IN_ISDIR:
+                if path is None or not ev.name or not ev.mask & inotify.IN_ISDIR:
                     continue
-                if ev.mask & (inotify_os.IN_CREATE | inotify_os.IN_MOVED_TO):
+                if ev.mask & (inotify.IN_CREATE | inotify.IN_MOVED_TO):
                     name = ev.name
                     if recursive or (path in self._tops and
                                      name.decode("latin-1") in _RECURSIVE + ("info",)):
@@ -331,7 +332,7 @@ class Source:
         return True
 
     def changed_since(self, repo, token):
-        from git_fswatch import api
+        from git_fswatch.client import api
         paths, reason = self.journal.since(token)
         if paths is None:
             return api.Changes(self.journal.token(), True, [], reason)
@@ -347,9 +348,9 @@ def _engine_reads(source):
     the swap is seen by this compute() only.  (A seam in engine.compute for
     this is asked for; see the report.)
     """
-    from git_fswatch import api
+    from git_fswatch.client import api
     from git_fswatch.status import cache
-    from git_fswatch.status import index as ix
+    from git_fswatch.repo import index as ix
     swaps = [(cache, "load", source.load), (cache, "store", source.store),
              (api, "changed_since", source.changed_since)]
     if hasattr(ix, "read_bytes"):
@@ -750,8 +751,8 @@ class WarmStatus:
     def _compute(self, argv, cwd, env, tty, generation, apart=False):
         """(out, err, code, keep, files): render() as the command runs it.
         With *apart*, raise _GoApart instead of starting a full scan."""
-        from git_fswatch import config as helper_config
-        from git_fswatch import gitdir
+        from git_fswatch.client import helpers as helper_config
+        from git_fswatch.repo import discover
         from git_fswatch.cli import status as cmd
         from git_fswatch.status import engine
         from git_fswatch.status.model import Unsupported as EngineUnsupported
@@ -774,8 +775,8 @@ class WarmStatus:
         self.memo.enter((generation, tuple(files)) if keep else None)
         with _client_process(env, cwd), self.memo.active():
             try:
-                repo = gitdir.discover()
-            except gitdir.NotARepository as e:
+                repo = discover.discover()
+            except discover.NotARepository as e:
                 raise Unsupported("not in a worktree: %s" % e)
             if repo != self.repo:
                 raise Unsupported("the client is in another worktree")
@@ -832,7 +833,7 @@ class WarmStatus:
         want (engine.compute decides for itself): it only decides where
         the computation runs.  Called in the client's environment, with
         git commands going through the memo."""
-        from git_fswatch.status import index as ix
+        from git_fswatch.repo import index as ix
         cache = self.source.caches.get(mode)
         if cache is None:
             return "no status cache for this mode"

@@ -26,7 +26,7 @@ import os
 import select
 import time
 
-from git_fswatch import protocol
+from git_fswatch.wire import protocol
 
 SOCKET_NAME = "notify.sock"
 LOCK_NAME = "notify.lock"

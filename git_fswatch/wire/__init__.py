@@ -1,0 +1,1 @@
+"""The wire layer: the record format and the helper's socket."""
