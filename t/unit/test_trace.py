@@ -8,7 +8,7 @@ from git_fswatch import trace
 def _run(monkeypatch, value, tmp_path):
     monkeypatch.setenv("GIT_FSWATCH_TRACE", value)
     trace.reset()
-    trace.trace("hello %s", "world")
+    trace.event("test.hello", who="world", path=b"a\xffb")
     trace.reset()
 
 
@@ -23,7 +23,7 @@ def test_off_by_default(monkeypatch, capfd, tmp_path):
 def test_to_stderr(monkeypatch, capfd, tmp_path):
     _run(monkeypatch, "1", tmp_path)
     err = capfd.readouterr().err
-    assert err.endswith(" fswatch: hello world\n")
+    assert trace.parse(err) == ("test.hello", {"who": "world", "path": "a\\xffb"})
     assert " %d " % os.getpid() in err
 
 
@@ -33,11 +33,23 @@ def test_to_file(monkeypatch, tmp_path):
     _run(monkeypatch, str(log), tmp_path)
     lines = log.read_text().splitlines()
     assert len(lines) == 2
-    assert all(line.endswith("fswatch: hello world") for line in lines)
+    assert [trace.parse(line)[0] for line in lines] == ["test.hello", "test.hello"]
 
 
 def test_unknown_value_warns(monkeypatch, capfd, tmp_path):
     _run(monkeypatch, "bogus", tmp_path)
     err = capfd.readouterr().err
     assert "unknown GIT_FSWATCH_TRACE value 'bogus'" in err
-    assert "hello world" not in err
+    assert "test.hello" not in err
+
+
+def test_a_free_form_line_is_a_note(monkeypatch, capfd):
+    monkeypatch.setenv("GIT_FSWATCH_TRACE", "2")
+    trace.reset()
+    trace.trace("%d done", 3)
+    trace.reset()
+    assert trace.parse(capfd.readouterr().err) == ("note", {"message": "3 done"})
+
+
+def test_not_an_event():
+    assert trace.parse("warning: something else") is None
