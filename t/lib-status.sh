@@ -1,6 +1,8 @@
 # lib-status.sh: helpers for the t70xx scripts, which compare
 # `git fswatch-status` with `git status`.  Source it after test-lib.sh.
 
+. "$TEST_DIRECTORY"/lib-trace.sh
+
 # status_is_git_status [<args>...]: git fswatch-status and git status print
 # the same bytes on both streams and exit with the same code.  The trace of
 # our command is kept in "$TRASH_DIRECTORY/trace" for status_answered_itself
@@ -24,23 +26,18 @@ status_is_git_status () {
 # answer (computed here, or by the helper's daemon), without running git
 # status.
 status_answered_itself () {
-	if grep "falling back" "$TRASH_DIRECTORY/trace" >&4
-	then
-		echo >&4 "fswatch-status fell back to git status"
-		return 1
-	fi
-	grep -e "answered without git status" -e "status: warm answer" \
-		"$TRASH_DIRECTORY/trace" >/dev/null
+	trace_lacks "$TRASH_DIRECTORY/trace" status.decline &&
+	{
+		test "$(trace_count "$TRASH_DIRECTORY/trace" status.answered)" -gt 0 ||
+		trace_has "$TRASH_DIRECTORY/trace" status.warm
+	}
 }
 
-# status_fell_back [<reason>]: the last status_is_git_status ran the real git
-# status (because of <reason>, a grep pattern, when given).
+# status_fell_back [<code> [<part of the detail>]]: the last
+# status_is_git_status ran the real git status (because of a decline with
+# that code, whose detail says that, when given).
 status_fell_back () {
-	grep "falling back to git status.*${1:-}" "$TRASH_DIRECTORY/trace" >/dev/null || {
-		echo >&4 "fswatch-status did not fall back${1:+ because of '$1'}; trace:"
-		cat "$TRASH_DIRECTORY/trace" >&4
-		return 1
-	}
+	trace_has "$TRASH_DIRECTORY/trace" status.decline ${1:+"code=$1"} ${2:+"detail~$2"}
 }
 
 # same_as_git [<args>...]: status_is_git_status, and our own answer.

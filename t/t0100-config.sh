@@ -18,9 +18,10 @@ changes () {
 	PYTHONPATH="$SRC_DIR" "$PYTHON" -c '
 import sys
 from git_fswatch.client import api
+from git_fswatch.repo.git import Git
 from git_fswatch.repo import discover
 token = sys.argv[1] if len(sys.argv) > 1 else None
-c = api.changed_since(discover.discover(), token)
+c = api.changed_since(discover.discover(Git()), token)
 print("token=%s" % c.token)
 print("everything=%s" % c.everything)
 print("reason=%s" % c.reason)

@@ -182,7 +182,7 @@ test_expect_success 'a color slot of our own falls back when coloring' '
 	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
 	git -c color.status=always -c color.status.changed=blue fswatch-status >../actual.out &&
 	test_cmp ../expect.out ../actual.out &&
-	status_fell_back color.status.changed
+	status_fell_back color-slot color.status.changed
 '
 
 test_lazy_prereq TTY '

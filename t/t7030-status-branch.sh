@@ -86,7 +86,7 @@ test_expect_success 'an ambiguous upstream name is git'"'"'s to print' '
 	git checkout -q main && git tag origin/main main~1 &&
 	test_when_finished "git -C repo tag -d origin/main" &&
 	status_is_git_status &&
-	status_fell_back ambiguous &&
+	status_fell_back upstream ambiguous &&
 	status_is_git_status -sb
 '
 
@@ -126,7 +126,7 @@ test_expect_success 'detached at an ambiguous name is git'"'"'s to print' '
 	git branch -q ahead1 ahead1 && test_when_finished "git -C repo branch -D ahead1 >/dev/null" &&
 	git checkout -q --detach ahead1 2>/dev/null &&
 	status_is_git_status &&
-	status_fell_back ambiguous &&
+	status_fell_back detached-head ambiguous &&
 	git checkout -q --detach HEAD
 '
 
@@ -143,7 +143,7 @@ test_expect_success 'a branch that is a symbolic ref is git'"'"'s to name' '
 	git symbolic-ref refs/heads/alias refs/heads/main &&
 	test_when_finished "git -C repo checkout -q main && git -C repo symbolic-ref -d refs/heads/alias" &&
 	git symbolic-ref HEAD refs/heads/alias &&
-	status_is_git_status && status_fell_back symbolic &&
+	status_is_git_status && status_fell_back head symbolic &&
 	status_is_git_status -sb
 '
 

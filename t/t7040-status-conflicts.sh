@@ -83,7 +83,7 @@ test_expect_success 'a rebase in progress: the long format is git'"'"'s' '
 	git checkout -q -b topic main~1 && echo t >keep && git commit -q -a -m topic &&
 	test_must_fail git rebase -q main >/dev/null 2>&1 &&
 	status_is_git_status &&
-	status_fell_back rebase &&
+	status_fell_back operation rebase &&
 	same_as_git -s &&
 	same_as_git --porcelain=v2 -b &&
 	git rebase --abort
@@ -102,7 +102,7 @@ test_expect_success 'a sequence of cherry-picks is git'"'"'s to print' '
 	cd repo &&
 	git checkout -q main &&
 	test_must_fail git cherry-pick topic~1 topic >/dev/null 2>&1 &&
-	status_is_git_status && status_fell_back sequencer &&
+	status_is_git_status && status_fell_back operation sequencer &&
 	same_as_git -s &&
 	git cherry-pick --abort
 '
@@ -132,7 +132,7 @@ test_expect_success 'a rebase with the apply backend is git'"'"'s to print' '
 	git checkout -q topic &&
 	test_must_fail git rebase -q --apply main >/dev/null 2>&1 &&
 	status_is_git_status &&
-	status_fell_back rebase &&
+	status_fell_back operation rebase &&
 	same_as_git -s &&
 	git rebase --abort
 '

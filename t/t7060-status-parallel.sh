@@ -53,8 +53,8 @@ do
 			export GIT_FSWATCH_SCAN_PROCESSES &&
 			same_as_git $fmt
 		) &&
-		grep "status: full scan in 3 processes" "$TRASH_DIRECTORY/trace" &&
-		! grep "scanning serially" "$TRASH_DIRECTORY/trace"
+		trace_has "$TRASH_DIRECTORY/trace" status.parallel-scan processes=3 &&
+		trace_lacks "$TRASH_DIRECTORY/trace" status.parallel-failed
 	'
 done
 
@@ -65,16 +65,16 @@ test_expect_success 'one process: no fork, the same answer' '
 		export GIT_FSWATCH_SCAN_PROCESSES &&
 		same_as_git --porcelain=v2 -z
 	) &&
-	grep "status: 45 directories listed" "$TRASH_DIRECTORY/trace" &&
-	! grep "full scan in" "$TRASH_DIRECTORY/trace"
+	trace_has "$TRASH_DIRECTORY/trace" status.scanned directories=45 &&
+	trace_lacks "$TRASH_DIRECTORY/trace" status.parallel-scan
 '
 
 test_expect_success 'a small index is scanned in one process by default' '
 	cd repo &&
 	test -z "$GIT_FSWATCH_SCAN_PROCESSES" &&
 	same_as_git --porcelain=v2 -z &&
-	grep "status: 45 directories listed" "$TRASH_DIRECTORY/trace" &&
-	! grep "full scan in" "$TRASH_DIRECTORY/trace"
+	trace_has "$TRASH_DIRECTORY/trace" status.scanned directories=45 &&
+	trace_lacks "$TRASH_DIRECTORY/trace" status.parallel-scan
 '
 
 test_done

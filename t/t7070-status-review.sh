@@ -84,7 +84,7 @@ test_expect_success 'relative GIT_DIR and GIT_WORK_TREE from a subdirectory' '
 		export GIT_DIR GIT_WORK_TREE &&
 		status_is_git_status -s
 	) &&
-	status_fell_back "relative GIT_DIR" &&
+	status_fell_back relative-git-path GIT_DIR &&
 	cd .. &&
 	(
 		GIT_DIR=.git GIT_WORK_TREE=. &&
@@ -203,11 +203,11 @@ test_expect_success 'core.trustCtime=false and core.checkStat=minimal' '
 	test_when_finished "git -C \"\$TRASH_DIRECTORY/checkstat\" config --unset core.checkStat" &&
 	git config core.checkStat minimal &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "core.checkStat" &&
+	status_fell_back core.checkStat &&
 	git config --unset core.checkStat &&
 	git config core.trustctime false &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "core.trustCtime" &&
+	status_fell_back core.trustCtime &&
 	git config --unset core.trustctime &&
 	git config core.checkStat default &&
 	same_as_git --porcelain=v2 -z
@@ -235,7 +235,7 @@ test_expect_success INOTIFY 'a relative core.excludesFile, from a subdirectory, 
 	cd relexcl/sub &&
 	same_as_git -s &&
 	same_as_git -s &&
-	grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.from-cache &&
 	echo "*.r" >../excl &&
 	same_as_git -s
 '
@@ -289,7 +289,7 @@ test_expect_success 'attributes that change contents in ~/.config/git/attributes
 	echo "*.txt filter=swap" >"$HOME/.config/git/attributes" &&
 	git config filter.swap.clean "tr z b" &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "attributes that change contents"
+	status_fell_back content-attributes
 '
 
 # A tracked .gitattributes deleted from the worktree: git takes the
@@ -308,7 +308,7 @@ test_expect_success 'a tracked .gitattributes missing from the worktree' '
 	) &&
 	cd gone-attr &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "a tracked .gitattributes missing"
+	status_fell_back missing-gitattributes
 '
 
 # git does not follow a symlinked .gitattributes, and warns about it on
@@ -327,7 +327,7 @@ test_expect_success SYMLINKS 'a symlinked .gitattributes' '
 	) &&
 	cd link-attr &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "a symlinked .gitattributes"
+	status_fell_back symlinked-gitattributes
 '
 
 test_done

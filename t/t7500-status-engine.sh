@@ -169,13 +169,13 @@ test_expect_success INOTIFY 'with the notify helper: the cache serves and stays 
 	echo more >>dir/a && rm u/top && echo y >u/deep/er/file2 && rm -rf only-ignored &&
 	mkdir late && echo z >late/z.o &&
 	same_as_git --porcelain=v2 -z &&
-	grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.from-cache &&
 	mv u moved && mv dir/sub dir/sub2 &&
 	same_as_git --porcelain=v2 -z &&
-	grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.from-cache &&
 	echo "late/" >>.gitignore &&
 	same_as_git --porcelain=v2 -z &&
-	grep "full scan: a reported path changes the rules" "$TRASH_DIRECTORY/trace"
+	trace_has "$TRASH_DIRECTORY/trace" status.full-scan reason=rules-changed
 '
 
 test_expect_success INOTIFY 'with the helper: a rewritten index discards the cache' '
@@ -183,9 +183,9 @@ test_expect_success INOTIFY 'with the helper: a rewritten index discards the cac
 	same_as_git --porcelain=v2 -z &&
 	git add dir/a &&
 	same_as_git --porcelain=v2 -z &&
-	grep "full scan: the cache was made under another index" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.full-scan reason=key:index &&
 	same_as_git --porcelain=v2 -z &&
-	grep "from the cache" "$TRASH_DIRECTORY/trace"
+	trace_has "$TRASH_DIRECTORY/trace" status.from-cache
 '
 
 for version in 4 3 2
@@ -196,11 +196,11 @@ do
 		same_as_git --porcelain=v2 -z &&
 		echo v$version >>dir/sub2/b && echo v$version >v$version &&
 		same_as_git --porcelain=v2 -z &&
-		grep 'from the cache' \"\$TRASH_DIRECTORY/trace\" &&
+		trace_has \"\$TRASH_DIRECTORY/trace\" status.from-cache &&
 		echo v$version >>moved/deep/er/file &&
 		same_as_git --porcelain=v2 -z -uall &&
 		same_as_git --porcelain=v2 -z -uall &&
-		grep 'from the cache' \"\$TRASH_DIRECTORY/trace\"
+		trace_has \"\$TRASH_DIRECTORY/trace\" status.from-cache
 	"
 done
 
@@ -228,7 +228,7 @@ test_expect_success INOTIFY 'with the helper: a daemon killed with SIGKILL costs
 	kill -9 $pid &&
 	echo after-kill >>dir/a && echo after-kill >after-kill &&
 	same_as_git --porcelain=v2 -z &&
-	! grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	trace_lacks "$TRASH_DIRECTORY/trace" status.from-cache &&
 	same_as_git --porcelain=v2 -z &&
 	echo again >>after-kill && rm v4 &&
 	same_as_git --porcelain=v2 -z

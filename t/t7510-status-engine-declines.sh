@@ -38,7 +38,7 @@ test_expect_success 'core.autocrlf: declined' '
 	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" config --unset core.autocrlf" &&
 	git config core.autocrlf true &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "core.autocrlf"
+	status_fell_back core.autocrlf
 '
 
 test_expect_success 'git -c core.autocrlf=input: declined too' '
@@ -48,7 +48,7 @@ test_expect_success 'git -c core.autocrlf=input: declined too' '
 	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
 	git -c core.autocrlf=input fswatch-status --porcelain >"$TRASH_DIRECTORY/actual" &&
 	test_cmp "$TRASH_DIRECTORY/expect" "$TRASH_DIRECTORY/actual" &&
-	status_fell_back "core.autocrlf"
+	status_fell_back core.autocrlf
 '
 
 test_expect_success 'a .gitattributes with eol or filter: declined' '
@@ -56,7 +56,7 @@ test_expect_success 'a .gitattributes with eol or filter: declined' '
 	test_when_finished "rm -f \"\$TRASH_DIRECTORY/repo/dir/.gitattributes\"" &&
 	echo "*.txt eol=crlf" >dir/.gitattributes &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "attributes"
+	status_fell_back content-attributes
 '
 
 test_expect_success 'a tracked .gitattributes with text: declined' '
@@ -65,7 +65,7 @@ test_expect_success 'a tracked .gitattributes with text: declined' '
 	echo "*.c text" >dir/.gitattributes &&
 	git add dir/.gitattributes &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "attributes"
+	status_fell_back content-attributes
 '
 
 test_expect_success 'a symlinked .gitignore: declined (git does not follow it)' '
@@ -75,7 +75,7 @@ test_expect_success 'a symlinked .gitignore: declined (git does not follow it)' 
 	ln -s ../patterns dir/.gitignore &&
 	echo x >dir/file.x &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "symlinked .gitignore" &&
+	status_fell_back symlinked-gitignore &&
 	rm dir/file.x
 '
 
@@ -86,7 +86,7 @@ test_expect_success 'a negated pattern below the top: declined (libgit2 differs)
 	echo "!keep.o" >dir/.gitignore &&
 	echo x >dir/keep.o &&
 	status_is_git_status --porcelain=v2 -z -uall &&
-	status_fell_back "negated pattern" &&
+	status_fell_back negated-pattern &&
 	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^? dir/keep.o$" &&
 	rm dir/keep.o
 '
@@ -97,7 +97,7 @@ test_expect_success 'core.fileMode=false: declined' '
 	git config core.fileMode false &&
 	chmod +x plain &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "core.fileMode"
+	status_fell_back core.fileMode
 '
 
 test_expect_success 'a split index: declined' '
@@ -106,7 +106,7 @@ test_expect_success 'a split index: declined' '
 	git update-index --split-index &&
 	echo change >>plain &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "link" &&
+	status_fell_back index-extension link &&
 	git checkout -q plain
 '
 
@@ -115,7 +115,7 @@ test_expect_success 'a sparse checkout: declined' '
 	test_when_finished "git -C \"\$TRASH_DIRECTORY/repo\" sparse-checkout disable" &&
 	git sparse-checkout set --no-cone "/*" "!dir/" &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "sparse"
+	status_fell_back sparse-checkout
 '
 
 test_expect_success 'a submodule: declined' '
@@ -124,7 +124,7 @@ test_expect_success 'a submodule: declined' '
 	git -C sub commit -q --allow-empty -m sub &&
 	git add sub &&
 	status_is_git_status --porcelain=v2 -z &&
-	status_fell_back "submodule" &&
+	status_fell_back submodule &&
 	git rm -q --cached -f sub && rm -rf sub
 '
 
@@ -164,11 +164,11 @@ test_expect_success INOTIFY 'with the helper, a changed info/exclude discards th
 	GIT_FSWATCH_TEST_SPAWN_WAIT=30 && export GIT_FSWATCH_TEST_SPAWN_WAIT &&
 	same_as_git --porcelain=v2 -z &&
 	same_as_git --porcelain=v2 -z &&
-	grep "from the cache" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.from-cache &&
 	echo "*.bak" >>.git/info/exclude &&
 	echo "!*.tmp" >>.git/info/exclude &&
 	same_as_git --porcelain=v2 -z &&
-	grep "full scan: the cache was made under another exclude" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.full-scan reason=key:exclude &&
 	tr "\000" "\n" <"$TRASH_DIRECTORY/actual.out" | grep "^? junk.tmp$"
 '
 

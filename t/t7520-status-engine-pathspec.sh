@@ -40,7 +40,7 @@ test_expect_success 'pathspecs with --ignored are left to git (git shows build/ 
 	cd repo &&
 	mkdir -p build && echo x >build/x && echo build/ >>.gitignore &&
 	status_is_git_status --porcelain --ignored=matching -- b &&
-	status_fell_back "pathspecs with --ignored" &&
+	status_fell_back pathspec "pathspecs with --ignored" &&
 	grep "^!! build/$" "$TRASH_DIRECTORY/actual.out"
 '
 

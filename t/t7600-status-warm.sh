@@ -16,28 +16,23 @@ daemon and whether it was remembered or computed.'
 test_atexit 'git -C "$TRASH_DIRECTORY/repo" fswatch-notify exit'
 
 # warm_same <how> [<args>...]: git fswatch-status prints what git status
-# prints, and the daemon answered it: <how> is "from memory", "computed" or
-# "" (either).
+# prints, and the daemon answered it: <how> is "from memory", "computed"
+# (computed in the daemon or apart, in a child) or "" (any).
 warm_same () {
 	how=$1 && shift &&
 	status_is_git_status "$@" &&
-	if ! grep "status: warm answer ($how" "$TRASH_DIRECTORY/trace" >/dev/null
-	then
-		echo >&4 "not a warm answer ($how); trace:" &&
-		cat >&4 "$TRASH_DIRECTORY/trace" &&
-		return 1
-	fi
+	trace_has "$TRASH_DIRECTORY/trace" status.warm ${how:+"how~$how"}
 }
 
-# not_warm <reason> [<args>...]: right, but not from the daemon, which
-# declined because of <reason> (a grep pattern; "" for no daemon asked).
+# not_warm <code> [<args>...]: right, but not from the daemon, which
+# declined with that code ("" for no daemon asked).
 not_warm () {
-	reason=$1 && shift &&
+	code=$1 && shift &&
 	status_is_git_status "$@" &&
-	! grep "status: warm answer" "$TRASH_DIRECTORY/trace" &&
-	if test -n "$reason"
+	trace_lacks "$TRASH_DIRECTORY/trace" status.warm &&
+	if test -n "$code"
 	then
-		grep "status: not warm: .*$reason" "$TRASH_DIRECTORY/trace" >/dev/null
+		trace_has "$TRASH_DIRECTORY/trace" status.not-warm "code=$code"
 	fi
 }
 
@@ -108,7 +103,7 @@ test_expect_success 'index operations: add, rm --cached, add -N, reset' '
 	git rm -q --cached b &&
 	warm_same computed --porcelain=v2 &&
 	echo ita >ita && git add -N ita &&
-	not_warm "possible rename between intent-to-add and deleted" -s &&
+	not_warm ita-rename -s &&
 	git checkout other/e &&
 	warm_same computed -s &&
 	git reset -q &&
@@ -182,7 +177,7 @@ test_expect_success 'repository config: status.short, advice, core.quotePath' '
 test_expect_success 'config on the command line is part of the request' '
 	cd repo &&
 	status_is_git_status &&
-	grep "warm answer" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.warm &&
 	cp "$TRASH_DIRECTORY/actual.out" ../plain &&
 	git -c status.short=true fswatch-status >../short &&
 	! test_cmp ../plain ../short &&
@@ -190,7 +185,7 @@ test_expect_success 'config on the command line is part of the request' '
 		-c advice.statusHints=false fswatch-status >../actual &&
 	git -c status.short=true -c advice.statusHints=false status >../expect &&
 	test_cmp ../expect ../actual &&
-	grep "warm answer" "$TRASH_DIRECTORY/trace"
+	trace_has "$TRASH_DIRECTORY/trace" status.warm
 '
 
 test_expect_success '.gitignore and info/exclude edits' '
@@ -255,7 +250,7 @@ test_expect_success TTY 'a terminal on standard output: colors, as git paints th
 	TERM=xterm GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
 		script -qec "git fswatch-status" /dev/null >../actual &&
 	test_cmp ../expect ../actual &&
-	grep "warm answer" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.warm &&
 	printf "\033\\[31m" >../red &&
 	grep "$(cat ../red)" ../actual &&
 	TERM=xterm script -qec "git status -s" /dev/null >../expect &&
@@ -285,14 +280,14 @@ test_expect_success 'not warm: the helper off, another index, inside the git dir
 	git -c core.fswatchHelper= status -s >../expect &&
 	GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" git -c core.fswatchHelper= fswatch-status -s >../actual &&
 	test_cmp ../expect ../actual &&
-	grep "not warm: core.fswatchHelper is not notify" "$TRASH_DIRECTORY/trace" &&
+	trace_has "$TRASH_DIRECTORY/trace" status.not-warm code=helper &&
 	rm "$TRASH_DIRECTORY/trace" &&
 	cp .git/index "$TRASH_DIRECTORY/other-index" &&
 	GIT_INDEX_FILE="$TRASH_DIRECTORY/other-index" git status -s >../expect &&
 	GIT_INDEX_FILE="$TRASH_DIRECTORY/other-index" GIT_FSWATCH_TRACE="$TRASH_DIRECTORY/trace" \
 		git fswatch-status -s >../actual &&
 	test_cmp ../expect ../actual &&
-	! grep "warm answer" "$TRASH_DIRECTORY/trace" &&
+	trace_lacks "$TRASH_DIRECTORY/trace" status.warm &&
 	cd .git/refs &&
 	not_warm ""
 '

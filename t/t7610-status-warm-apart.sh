@@ -96,8 +96,8 @@ test_expect_success INOTIFY 'a full scan in a child: gets, hooks and other reque
 	test_cmp ../expect ../out2 &&
 	test_must_be_empty ../err1 &&
 	test_must_be_empty ../err2 &&
-	grep "status: warm answer (computed apart)" ../trace1 &&
-	grep "status: warm answer" ../trace2 &&
+	trace_has ../trace1 status.warm "how=computed apart" &&
+	trace_has ../trace2 status.warm &&
 	stat_is warm-children 0 &&
 	stat_is warm-children-forked 1
 '
@@ -106,7 +106,7 @@ test_expect_success INOTIFY 'an edit after the full scan: computed here, no chil
 	cd repo &&
 	echo again >>b &&
 	status_is_git_status -s &&
-	grep "status: warm answer (computed)" ../trace &&
+	trace_has ../trace status.warm how=computed &&
 	stat_is warm-children-forked 1
 '
 
@@ -121,7 +121,7 @@ test_expect_success INOTIFY 'info/exclude changed: the full scan it needs is com
 	wait $client &&
 	expect_status ../expect -s &&
 	test_cmp ../expect ../out5 &&
-	grep "status: warm answer (computed apart)" ../trace5
+	trace_has ../trace5 status.warm "how=computed apart"
 '
 
 test_expect_success INOTIFY 'changes in many directories are examined apart too' '
@@ -137,7 +137,7 @@ test_expect_success INOTIFY 'changes in many directories are examined apart too'
 	wait $client &&
 	expect_status ../expect -s -uall &&
 	test_cmp ../expect ../out7 &&
-	grep "status: warm answer (computed apart)" ../trace7 &&
+	trace_has ../trace7 status.warm "how=computed apart" &&
 	: 510 directories gone are as many changes &&
 	rm -r many* &&
 	{ git fswatch-status -s -uall >../out7 & } &&
@@ -150,7 +150,7 @@ test_expect_success INOTIFY 'changes in many directories are examined apart too'
 	: a few, and it is computed in the daemon again &&
 	echo t >>a &&
 	status_is_git_status -s -uall &&
-	grep "status: warm answer (computed)" ../trace
+	trace_has ../trace status.warm how=computed
 '
 
 test_expect_success INOTIFY 'a child killed with SIGKILL: its client answers cold, rightly' '
@@ -164,7 +164,7 @@ test_expect_success INOTIFY 'a child killed with SIGKILL: its client answers col
 	expect_status ../expect -s &&
 	test_cmp ../expect ../out3 &&
 	test_must_be_empty ../err3 &&
-	grep "not warm: the computing child failed: killed by signal 9" ../trace3 &&
+	trace_has ../trace3 status.not-warm code=warm-child "why~killed by signal 9" &&
 	stat_is warm-children 0 &&
 	stat_is warm-children-failed 1 &&
 	: and the daemon still computes warm &&
@@ -174,7 +174,7 @@ test_expect_success INOTIFY 'a child killed with SIGKILL: its client answers col
 	let_one_go &&
 	wait $client &&
 	test_cmp ../expect ../out3 &&
-	grep "status: warm answer (computed apart)" ../trace3
+	trace_has ../trace3 status.warm "how=computed apart"
 '
 
 test_expect_success INOTIFY 'two children at most; a third full scan waits for one' '
@@ -202,8 +202,10 @@ test_expect_success INOTIFY 'two children at most; a third full scan waits for o
 	test_cmp ../expect ../out-all &&
 	expect_status ../expect -s --ignored &&
 	test_cmp ../expect ../out-ign &&
-	grep "status: warm answer (computed apart)" ../trace-s ../trace-all ../trace-ign >../apart &&
-	test_line_count = 3 ../apart &&
+	for t in ../trace-s ../trace-all ../trace-ign
+	do
+		trace_has $t status.warm "how=computed apart" || return 1
+	done &&
 	stat_is warm-children 0
 '
 
@@ -220,7 +222,7 @@ test_expect_success INOTIFY 'a client gone while its child computes: the child'"
 	let_one_go &&
 	: the same request computes from the cache the child left, or waits for it &&
 	status_is_git_status -s &&
-	grep "status: warm answer (computed)" ../trace &&
+	trace_has ../trace status.warm how=computed &&
 	stat_is warm-children-forked $((forked + 1)) &&
 	stat_is warm-children-failed 1 &&
 	git reset -q
@@ -263,7 +265,7 @@ test_expect_success INOTIFY 'the daemon killed with SIGKILL: its children die to
 	git fswatch-notify start &&
 	test "$(notify_pid)" != "$pid" &&
 	status_is_git_status -s &&
-	grep "status: warm answer" ../trace
+	trace_has ../trace status.warm
 '
 
 test_done

@@ -64,7 +64,7 @@ def _parse(argv):
                 value = argv[i]
             else:
                 value = arg[len("--timeout="):]
-            from git_fswatch.client.helpers import parse_timeout
+            from git_fswatch.repo.helpers import parse_timeout
             try:
                 timeout = parse_timeout(value)
             except ValueError as e:
@@ -95,13 +95,15 @@ def _want_args(action, args, n, names):
 
 def _repo_and_private():
     from git_fswatch.repo import discover
+    from git_fswatch.repo.git import Git
+    from git_fswatch.wire import place
     try:
-        repo = discover.discover()
+        repo = discover.discover(Git())
     except discover.NotARepository as e:
         die(str(e))
     try:
-        private = discover.private_dir(repo.git_dir)
-    except discover.UnsafeDirectory as e:
+        private = place.private_dir(repo.git_dir)
+    except place.UnsafeDirectory as e:
         die(str(e))
     except OSError as e:
         die("cannot make the private directory: %s" % e)
@@ -166,7 +168,7 @@ def cmd_get(timeout, args):
 
 
 def protocol_limit():
-    from git_fswatch.server.daemon import MAX_REQUEST
+    from git_fswatch.wire.protocol import MAX_REQUEST
     return MAX_REQUEST
 
 
@@ -221,7 +223,6 @@ def cmd_exit(timeout, args):
 
 def cmd_start(timeout, args):
     from git_fswatch.client import connect
-    from git_fswatch.wire import transport
     _want_args("start", args, 0, None)
     repo, private = _repo_and_private()
     try:
@@ -234,7 +235,7 @@ def cmd_start(timeout, args):
 
 
 def cmd_daemon(timeout, args, ready_fd):
-    from git_fswatch.client import helpers
+    from git_fswatch.repo import helpers
     from git_fswatch.server.daemon import Daemon
     repo, private = _repo_and_private()
     if ready_fd is None:
@@ -253,6 +254,28 @@ def cmd_daemon(timeout, args, ready_fd):
     return code
 
 
+def cmd_configure(action, args):
+    """`enable`: helper, hook and untracked cache on; `disable`: all off
+    (and the daemon stopped)."""
+    from git_fswatch.cli import enable
+    from git_fswatch.repo import discover
+    from git_fswatch.repo.git import Git
+    if args:
+        Usage(["git fswatch-notify (enable | disable)"]).error(
+            "'%s' takes no arguments" % action)
+    git = Git()
+    try:
+        discover.discover(git)
+    except discover.NotARepository as e:
+        die(str(e))
+    failed = enable.enable(git) if action == "enable" else enable.disable(git)
+    if failed:
+        die(failed)
+    if action == "disable":
+        return cmd_exit(None, [])
+    return 0
+
+
 def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
@@ -260,11 +283,13 @@ def main(argv=None):
     if action == "daemon":
         return cmd_daemon(timeout, args, ready_fd)
     if action == "hook":
+        if len(args) != 2:
+            Usage(["git fswatch-notify [--timeout=<seconds>] hook <version> <token>"]).error(
+                "'hook' takes a version and a token")
         from git_fswatch.client import hook
-        return hook.main(timeout, args)
+        return hook.run(args[0], args[1], timeout)
     if action in ("enable", "disable"):
-        from git_fswatch.client import hook
-        return hook.configure(action, args)
+        return cmd_configure(action, args)
     return globals()["cmd_" + action](timeout, args)
 
 

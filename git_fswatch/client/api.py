@@ -18,11 +18,14 @@ it into an answer of "everything", so that callers never guess.
 """
 
 import subprocess
-from dataclasses import dataclass, field
-from typing import List, Optional
 
-from git_fswatch.client import helpers
-from git_fswatch.wire import protocol
+from git_fswatch.client import connect
+from git_fswatch.repo import helpers
+from git_fswatch.repo.config import Config, ConfigError
+from git_fswatch.repo.git import Git
+from git_fswatch.trace import event
+from git_fswatch.wire import place, protocol
+from git_fswatch.wire.protocol import Changes
 
 # How long an external helper may take to answer.
 EXTERNAL_TIMEOUT = 10.0
@@ -30,14 +33,6 @@ EXTERNAL_TIMEOUT = 10.0
 
 class Unavailable(Exception):
     """No helper is configured, or the helper cannot answer."""
-
-
-@dataclass
-class Changes:
-    token: Optional[str]
-    everything: bool
-    paths: List[bytes] = field(default_factory=list)
-    reason: Optional[str] = None
 
 
 def parse_answer(msg):
@@ -79,15 +74,13 @@ def _request(token):
 
 
 def _query_builtin(repo, helper, token):
-    from git_fswatch.client import connect
-    from git_fswatch.repo import discover
     try:
-        private = discover.private_dir(repo.git_dir)
-    except (discover.UnsafeDirectory, OSError) as e:
+        private = place.private_dir(repo.git_dir)
+    except (place.UnsafeDirectory, OSError) as e:
         raise Unavailable(str(e))
     try:
         msg = connect.ask(repo, private, _request(token), timeout=helper.timeout)
-    except connect.Starting as e:
+    except connect.Starting:
         return Changes(None, True, [], "starting")
     except connect.Unreachable as e:
         raise Unavailable(str(e))
@@ -115,14 +108,18 @@ def _query_external(repo, helper, token):
     return parse_answer(msg)
 
 
-def query(repo, token):
+def query(repo, token, config=None):
     """Ask the configured helper what changed in *repo* since *token*.
 
-    *token* is None for a first query.  Raises Unavailable.
+    *token* is None for a first query; *config*: the repository's
+    configuration if the caller has read it (repo/config.py), else it is
+    read here.  Raises Unavailable.
     """
     try:
-        helper = helpers.helper_for(repo)
-    except helpers.ConfigError as e:
+        if config is None:
+            config = Config.read(Git(cwd=repo.worktree))
+        helper = helpers.helper_for(config)
+    except ConfigError as e:
         raise Unavailable(str(e))
     if helper is None:
         raise Unavailable("no helper configured (core.fswatchHelper)")
@@ -131,13 +128,12 @@ def query(repo, token):
     return _query_external(repo, helper, token)
 
 
-def changed_since(repo, token):
+def changed_since(repo, token, config=None):
     """query(), but an unavailable helper answers "everything"; never raises."""
     try:
-        return query(repo, token)
+        return query(repo, token, config)
     except Unavailable as e:
         return Changes(None, True, [], "unavailable: %s" % e)
     except Exception as e:                # a bug must not make a status wrong
-        from git_fswatch.trace import trace
-        trace("api: unexpected %s: %s", type(e).__name__, e)
+        event("api.internal-error", error="%s: %s" % (type(e).__name__, e))
         return Changes(None, True, [], "unavailable: internal error: %s" % e)

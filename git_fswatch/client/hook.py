@@ -47,9 +47,11 @@ top of the worktree.  enable/disable, run by hand, may be slower.
 import os
 import sys
 
-from git_fswatch.trace import trace
+from git_fswatch.client import connect
+from git_fswatch.repo import discover
+from git_fswatch.trace import event
+from git_fswatch.wire import place, transport
 
-PRIVATE = "fswatch"
 # The answer "anything may have changed".
 EVERYTHING = b"/\0"
 # The mark of a token given with EVERYTHING (see above).
@@ -74,20 +76,12 @@ def find_repo():
     if env:
         return _Repo(os.environ.get("GIT_WORK_TREE") or worktree,
                      os.path.realpath(env))
-    dotgit = os.path.join(worktree, ".git")
-    if os.path.isdir(dotgit):
-        return _Repo(worktree, os.path.realpath(dotgit))
-    try:
-        with open(dotgit, "rb") as f:
-            line = f.read(4096).split(b"\n", 1)[0]
-    except OSError:
-        line = b""
-    if line.startswith(b"gitdir: "):
-        target = os.fsdecode(line[len(b"gitdir: "):].strip())
-        return _Repo(worktree, os.path.realpath(os.path.join(worktree, target)))
+    found = discover.find(os.fsencode(worktree))
+    if found is not None and found[0] == os.fsencode(worktree):
+        return _Repo(worktree, os.path.realpath(os.fsdecode(found[1])))
     # Not at the top of a plain worktree: ask git (slow, but right).
-    from git_fswatch.repo import discover
-    repo = discover.discover()
+    from git_fswatch.repo.git import Git
+    repo = discover.discover(Git())
     return _Repo(repo.worktree, repo.git_dir)
 
 
@@ -99,10 +93,8 @@ def _is_ours(token):
 
 def answer_v2(token, timeout=None):
     """The bytes the hook prints for version 2; raises Unavailable-like errors."""
-    from git_fswatch.client import connect
-    from git_fswatch.wire import transport
     repo = find_repo()
-    private = os.path.join(repo.git_dir, PRIVATE)
+    private = place.private_path(repo.git_dir)
     records = [("version", 1), ("action", "get")]
     full = token.startswith(FULL)
     if full:
@@ -117,7 +109,7 @@ def answer_v2(token, timeout=None):
     except connect.Starting:
         # No token of the daemon's yet: git keeps this one, which the next
         # query will find unknown, and "/" is the truth meanwhile.
-        trace("hook: the helper is starting: everything")
+        event("hook.answer", everything="starting")
         return b"starting:0\0" + EVERYTHING
     except connect.Declined as e:
         # git says nothing when the hook fails, and runs it for every
@@ -134,11 +126,11 @@ def answer_v2(token, timeout=None):
         raise HookError("the helper's answer has no token")
     everything = msg.get("everything")
     if everything is not None:
-        trace("hook: everything (%s)", everything.decode("ascii", "replace"))
+        event("hook.answer", everything=everything)
         return FULL.encode() + new + b"\0" + EVERYTHING
     paths = msg.getall("path")
     dirs = msg.getall("dir")
-    trace("hook: %d path(s), %d directories to look at again", len(paths), len(dirs))
+    event("hook.answer", paths=len(paths), directories=len(dirs))
     if full:
         paths.append(INSIDE)
     paths.extend(d + b"/" + INSIDE for d in dirs)
@@ -158,7 +150,6 @@ TOLD_NAME = "notify.declined.told"
 def _first_to_tell(private):
     """True if no hook has yet told the user about the daemon's latest
     decline (and mark it told); False after that, until a new decline."""
-    from git_fswatch.wire import transport
     try:
         declined = os.stat(os.path.join(private, transport.DECLINED_NAME)).st_mtime_ns
     except OSError:
@@ -181,21 +172,18 @@ def _first_to_tell(private):
     return True
 
 
-def main(timeout, args):
-    from git_fswatch.cli.usage import Usage
-    usage = Usage(["git fswatch-notify [--timeout=<seconds>] hook <version> <token>"])
-    if len(args) != 2:
-        usage.error("'hook' takes a version and a token")
-    version, token = args
+def run(version, token, timeout=None):
+    """Answer git's hook call (protocol *version*, git's *token*) on standard
+    output; the exit code."""
     if version == "1":
-        trace("hook: protocol version 1: everything")
+        event("hook.answer", everything="protocol-version-1")
         out = EVERYTHING
     elif version == "2":
         try:
             out = answer_v2(token, timeout)
         except (HookError, OSError) as e:
             if getattr(e, "quiet", False):
-                trace("hook: %s (said already)", e)
+                event("hook.error", error=str(e), said="already")
             else:
                 sys.stderr.write("error: fswatch hook: %s\n" % e)
             return 1
@@ -212,48 +200,3 @@ def main(timeout, args):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return 0
-
-
-# ---- enable / disable ----------------------------------------------------------
-
-HOOK_COMMAND = "git fswatch-notify hook"
-SETTINGS = (
-    ("core.fsmonitor", HOOK_COMMAND),
-    ("core.fsmonitorHookVersion", "2"),
-    ("core.untrackedCache", "true"),
-)
-
-
-def _git_config(*args):
-    import subprocess
-    return subprocess.run(("git", "config", "--local") + args,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def configure(action, args):
-    """`enable`: helper, hook and untracked cache on; `disable`: all off."""
-    from git_fswatch.cli.usage import Usage, die
-    usage = Usage(["git fswatch-notify (enable | disable)"])
-    if args:
-        usage.error("'%s' takes no arguments" % action)
-    from git_fswatch.repo import discover
-    try:
-        discover.discover()
-    except discover.NotARepository as e:
-        die(str(e))
-    if action == "enable":
-        current = _git_config("--get", "core.fswatchHelper").stdout.strip()
-        todo = list(SETTINGS)
-        if not current:
-            todo.insert(0, ("core.fswatchHelper", "notify"))
-        for key, value in todo:
-            proc = _git_config(key, value)
-            if proc.returncode:
-                die("cannot set %s: %s" % (key, proc.stderr.decode().strip()))
-        return 0
-    for key in ("core.fswatchHelper",) + tuple(k for k, _ in SETTINGS):
-        proc = _git_config("--unset-all", key)
-        if proc.returncode not in (0, 5):     # 5: it was not set
-            die("cannot unset %s: %s" % (key, proc.stderr.decode().strip()))
-    from git_fswatch.cli import notify
-    return notify.cmd_exit(None, [])

@@ -5,8 +5,9 @@ asks the helper's daemon for the whole answer before importing anything else.
     if result is not None:
         out, err, code = result       # exactly what the cold path would print
 
-It finds the git dir the way git does for a plain worktree (walking up from
-the working directory to a ``.git`` directory or ``gitdir:`` file), and asks
+It finds the git dir the way git does for a plain worktree (discover.find:
+walking up from the working directory to a ``.git`` directory or ``gitdir:``
+file), and asks
 the daemon listening in that git dir, if one runs: it never starts one and
 never runs git, so that a status answered warm costs an interpreter and one
 round trip.  The daemon reads the configuration as the client's git would
@@ -21,48 +22,14 @@ Imports: the socket layer (transport.py: _socket, select) and protocol.py only.
 
 import os
 
-from git_fswatch.wire import transport
-from git_fswatch.trace import trace
+from git_fswatch.repo import discover, envvars
+from git_fswatch.trace import event
+from git_fswatch.wire import place, transport
 
 ACTION = "warm-status"
-PRIVATE = "fswatch"
 # A warm answer that takes longer than this is not warm: the cold path then
 # computes (and the daemon's answer, when it comes, is wasted).
 TIMEOUT = 10.0
-
-# Set in the environment, these move the repository or change how git
-# finds it; the cold path (and git) handle them.
-_FOREIGN = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-            "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
-            "GIT_NAMESPACE")
-
-
-def find_git_dir(cwd):
-    """The git dir git would find from *cwd* (bytes), or None when in doubt."""
-    d = cwd
-    while True:
-        dotgit = d + b"/.git" if d != b"/" else b"/.git"
-        try:
-            st = os.stat(dotgit)
-        except OSError:
-            st = None
-        if st is not None:
-            if os.path.isdir(dotgit):
-                return dotgit
-            try:
-                with open(dotgit, "rb") as f:
-                    line = f.read(4096).split(b"\n", 1)[0]
-            except OSError:
-                return None
-            if not line.startswith(b"gitdir: "):
-                return None
-            target = line[len(b"gitdir: "):].strip()
-            return os.path.join(d, target)
-        if os.path.basename(d) == b".git":
-            return None                       # inside a git dir: not a worktree
-        if d == b"/":
-            return None
-        d = os.path.dirname(d)
 
 
 def request(argv, cwd, git_dir, environ, stdout_tty):
@@ -79,9 +46,9 @@ def parse(msg):
     code = msg.get("exit")
     if msg.get("version") != b"1" or code is None or not code.isdigit():
         why = msg.get("unsupported") or msg.get("error") or b"no exit code"
-        trace("status: not warm: %s", why.decode("utf-8", "replace"))
+        event("status.not-warm", code=msg.get("decline") or b"", why=why)
         return None
-    trace("status: warm answer (%s)", (msg.get("how") or b"").decode("ascii", "replace"))
+    event("status.warm", how=msg.get("how") or b"")
     return (b"\0".join(msg.getall("out")), b"\0".join(msg.getall("err")), int(code))
 
 
@@ -90,25 +57,24 @@ def try_warm(argv, environ=None):
     environ = os.environb if environ is None else environ
     if environ.get(b"GIT_FSWATCH_TEST_NO_WARM"):
         # for tests of the cold engine and its status cache
-        trace("status: not warm: GIT_FSWATCH_TEST_NO_WARM is set")
+        event("status.not-warm", why="GIT_FSWATCH_TEST_NO_WARM is set")
         return None
-    for name in _FOREIGN:
-        if name.encode() in environ:
-            return None
+    if envvars.foreign(environ):
+        return None
     try:
         cwd = os.fsencode(os.getcwd())
     except OSError:
         return None
-    git_dir = find_git_dir(cwd)
-    if git_dir is None:
+    found = discover.find(cwd)
+    if found is None:
         return None
     try:
-        git_dir = os.path.realpath(git_dir)
+        git_dir = os.path.realpath(found[1])
         records = request(argv, cwd, git_dir, environ, os.isatty(1))
-        msg = transport.request(os.path.join(os.fsdecode(git_dir), PRIVATE), records, TIMEOUT)
+        msg = transport.request(os.fsdecode(place.private_path(git_dir)), records, TIMEOUT)
     except transport.NoDaemon:
         return None
     except (transport.IpcError, OSError, ValueError) as e:
-        trace("status: not warm: %s", e)
+        event("status.not-warm", why=str(e))
         return None
     return parse(msg)

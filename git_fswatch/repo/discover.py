@@ -1,41 +1,35 @@
-"""Where a worktree and its git dir are, and git-fswatch's private directory.
+"""Where a worktree and its git dir are.
 
-Everything git-fswatch keeps for a worktree (the helper's socket, its cookie
-directory, the status cache) lives in ``<git-dir>/fswatch/``, a directory
-created 0700 and refused when someone else could enter it.  ``<git-dir>`` is
-per worktree (``git rev-parse --git-dir``), so linked worktrees each get their
-own.
+Two ways, one answer:
+
+- discover(git): ask git (`git rev-parse`), in the runner's directory and
+  environment; right in every case git knows (GIT_DIR, core.worktree,
+  linked worktrees, safe.directory ...), at the cost of a process.
+- find(cwd): walk up from *cwd* to a ``.git`` directory or ``gitdir:`` file,
+  as git does for a plain worktree, without running anything: for the hook
+  and the warm client, which start for every command.  It answers None
+  whenever the walk could disagree with git; the caller then asks git.
+
+Imports os only: the hook imports this module.
 """
 
 import os
-import stat
-import subprocess
 from collections import namedtuple
-
-PRIVATE_DIR_NAME = "fswatch"
 
 Repo = namedtuple("Repo", "worktree git_dir common_dir")
 
 
 class NotARepository(Exception):
-    """The directory is not inside a git worktree."""
+    """The directory is not inside a git worktree (git's message)."""
 
 
-class UnsafeDirectory(Exception):
-    """The private directory exists but others could use it."""
-
-
-def discover(path=None):
-    """Return the Repo (absolute, physical paths) for the worktree at *path*.
-
-    Raises NotARepository with git's own message when there is none (a bare
-    repository, or no repository at all).
-    """
+def discover(git):
+    """The Repo (absolute, physical paths) of the worktree git finds from
+    the runner *git* (repo/git.py).  Raises NotARepository with git's own
+    message when there is none (a bare repository, or no repository)."""
     try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--path-format=absolute",
-             "--show-toplevel", "--git-dir", "--git-common-dir"],
-            cwd=path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = git.run(["rev-parse", "--path-format=absolute",
+                        "--show-toplevel", "--git-dir", "--git-common-dir"])
     except OSError as e:
         raise NotARepository("cannot run git: %s" % e)
     if proc.returncode != 0:
@@ -50,33 +44,38 @@ def discover(path=None):
     return Repo(worktree, git_dir, common_dir)
 
 
-def check_private(path):
-    """Raise UnsafeDirectory unless *path* is a real directory of ours, 0700."""
-    st = os.lstat(path)
-    if not stat.S_ISDIR(st.st_mode):
-        raise UnsafeDirectory(
-            "'%s' is not a directory (a symlink or a file stands there);"
-            " remove it" % path)
-    if st.st_uid != os.getuid():
-        raise UnsafeDirectory("'%s' belongs to uid %d, not to you" % (path, st.st_uid))
-    if st.st_mode & 0o077:
-        raise UnsafeDirectory(
-            "the permissions on '%s' are too loose: others can enter it;"
-            " fix with: chmod 0700 '%s'" % (path, path))
+def _gitfile_target(path):
+    """The directory a ``gitdir: <path>`` file names, or None."""
+    try:
+        with open(path, "rb") as f:
+            line = f.read(4096).split(b"\n", 1)[0].rstrip(b"\r")
+    except OSError:
+        return None
+    if not line.startswith(b"gitdir: "):
+        return None
+    return line[len(b"gitdir: "):].strip()
 
 
-def private_dir(git_dir, create=True):
-    """Return ``<git_dir>/fswatch``, creating it 0700 if *create*.
-
-    The directory is made with mkdir(0700) and never chmod-ed afterwards: if
-    it exists with looser permissions, or is a symlink, UnsafeDirectory says
-    how to fix it rather than silently trusting it.
-    """
-    path = os.path.join(git_dir, PRIVATE_DIR_NAME)
-    if create:
+def find(cwd):
+    """(worktree, git dir) as bytes for *cwd* (bytes), found by walking up
+    without running git; None when in doubt."""
+    d = cwd
+    while True:
+        dotgit = d + b"/.git" if d != b"/" else b"/.git"
         try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            pass
-    check_private(path)
-    return path
+            isdir = os.path.isdir(dotgit)
+            exists = isdir or os.path.lexists(dotgit)
+        except OSError:
+            return None
+        if exists:
+            if isdir:
+                return d, dotgit
+            target = _gitfile_target(dotgit)
+            if target is None:
+                return None
+            return d, os.path.join(d, target)
+        if os.path.basename(d) == b".git":
+            return None                       # inside a git dir: not a worktree
+        if d == b"/":
+            return None
+        d = os.path.dirname(d)

@@ -8,14 +8,14 @@ the entries, extensions, and a trailing hash.
 
 Extensions that only speed git up (TREE, REUC, UNTR, FSMN, EOIE, IEOT) are
 skipped.  A split index ("link"), a sparse index ("sdir") or any other
-extension git calls mandatory (a lower-case first letter) raises Unsupported:
+extension git calls mandatory (a lower-case first letter) raises Decline:
 reading only part of the truth would give a wrong status.
 """
 
 import os
 import struct
 
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
 
 # flags (16 bits)
 ASSUME_VALID = 0x8000
@@ -27,7 +27,7 @@ NAME_MASK = 0x0FFF
 SKIP_WORKTREE = 0x4000
 INTENT_TO_ADD = 0x2000
 
-_HEAD = struct.Struct(">4sII")
+HEADER = struct.Struct(">4sII")
 _MODE_OID_FLAGS = struct.Struct(">24xI12x20sH")
 _EXT = struct.Struct(">4sI")
 STAT = struct.Struct(">10I")   # ctime s, ns, mtime s, ns, dev, ino, mode, uid, gid, size
@@ -95,19 +95,19 @@ def parse_all(data, hash_size=20):
     try:
         return _parse(data, hash_size)
     except (struct.error, ValueError, IndexError):
-        raise Unsupported("damaged index")
+        raise Decline("damaged-index")
 
 
 def _parse(data, hash_size):
-    if len(data) < _HEAD.size + hash_size:
-        raise Unsupported("index file too short")
-    sig, version, count = _HEAD.unpack_from(data, 0)
+    if len(data) < HEADER.size + hash_size:
+        raise Decline("damaged-index", "index file too short")
+    sig, version, count = HEADER.unpack_from(data, 0)
     if sig != b"DIRC":
-        raise Unsupported("bad index signature")
+        raise Decline("damaged-index", "bad index signature")
     if version not in (2, 3, 4):
-        raise Unsupported("index version %d" % version)
+        raise Decline("index-version", "index version %d" % version)
     end = len(data) - hash_size
-    pos = _HEAD.size
+    pos = HEADER.size
     if version == 4:
         entries, offsets, pos = _entries_v4(data, pos, count, end)
     else:
@@ -118,11 +118,11 @@ def _parse(data, hash_size):
         name, length = _EXT.unpack_from(data, pos)
         if not (65 <= name[0] <= 90):
             # lower case first letter: git must understand it to read the index
-            raise Unsupported("index extension '%s'" % name.decode("latin-1"))
+            raise Decline("index-extension", "index extension '%s'" % name.decode("latin-1"))
         names.append(name.decode("latin-1"))
         pos += _EXT.size + length
     if pos != end:
-        raise Unsupported("garbage after the index extensions")
+        raise Decline("damaged-index", "garbage after the index extensions")
     return version, entries, data[end:].hex(), names, offsets, entries_end
 
 
@@ -137,7 +137,7 @@ def _entries_v4(data, pos, count, end):
         offset(pos)
         entry, pos = decode(data, pos, 4, prev)
         if pos > end:
-            raise Unsupported("truncated index")
+            raise Decline("damaged-index", "truncated index")
         append(entry)
         prev = entry[0]
     return entries, offsets, pos
@@ -164,7 +164,7 @@ def _entries_v2(data, pos, count, end, version):
             entry = (data[pos + 62:pos + 62 + namelen], mode, oid,
                      (flags >> STAGE_SHIFT) & 3, flags, data[pos:pos + 40])
         if nxt > end:
-            raise Unsupported("truncated index")
+            raise Decline("damaged-index", "truncated index")
         append(entry)
         pos = nxt
     return entries, offsets, pos
@@ -176,7 +176,7 @@ def entry_at(data, pos, version, prev=b""):
     try:
         return _decode(data, pos, version, prev)
     except (struct.error, ValueError, IndexError):
-        raise Unsupported("damaged index")
+        raise Decline("damaged-index")
 
 
 def _decode(data, pos, version, prev):
@@ -187,17 +187,17 @@ def _decode(data, pos, version, prev):
     pos += 62
     if flags & EXTENDED:
         if version < 3:
-            raise Unsupported("extended flag in a version 2 index")
+            raise Decline("damaged-index", "extended flag in a version 2 index")
         ext = (data[pos] << 8) | data[pos + 1]
         pos += 2
         if ext & ~(SKIP_WORKTREE | INTENT_TO_ADD):
-            raise Unsupported("unknown extended index flags")
+            raise Decline("index-extension", "unknown extended index flags")
         flags |= ext << 16
     if version == 4:
         strip, pos = _varint(data, pos)
         nul = data.index(b"\0", pos)
         if strip > len(prev):
-            raise Unsupported("bad path compression in the index")
+            raise Decline("damaged-index", "bad path compression in the index")
         path = prev[:len(prev) - strip] + data[pos:nul]
         nxt = nul + 1
     else:
@@ -209,29 +209,37 @@ def _decode(data, pos, version, prev):
     return (path, mode, oid, (flags >> STAGE_SHIFT) & 3, flags, data[start:start + 40]), nxt
 
 
+def read_fd(fd, size):
+    """Everything from *fd* (a regular file of *size* bytes at fstat) to its
+    end, in as few reads as it takes."""
+    chunks = []
+    want = size + 1                     # one more: see the end in one read
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        want = 1 << 20
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 def read_bytes(path):
     """(bytes, stat) of the index at *path*, both from one descriptor, so
     that the stat describes exactly the bytes; (None, None) if there is none."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return None, None
     try:
         st = os.fstat(fd)
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        return read_fd(fd, st.st_size), st
     finally:
         os.close(fd)
-    return b"".join(chunks), st
 
 
-def read(path, hash_size=20):
-    """Read and parse the index at *path*.  A missing index is an empty one."""
-    data, st = read_bytes(path)
+def parse_index(data, st, hash_size=20):
+    """The Index of the bytes *data* read with stat *st* (None: no index
+    file, an empty index)."""
     if data is None:
         idx = Index(2, [], "", None, [])
         idx.offsets, idx.entries_end = [], 12
@@ -241,6 +249,12 @@ def read(path, hash_size=20):
     idx.offsets = offsets
     idx.entries_end = entries_end
     return idx
+
+
+def read(path, hash_size=20):
+    """Read and parse the index at *path*.  A missing index is an empty one."""
+    data, st = read_bytes(path)
+    return parse_index(data, st, hash_size)
 
 
 def identity_of(data, st, hash_size=20):

@@ -7,9 +7,8 @@ question about a set of refs.
 """
 
 import os
-import subprocess
 
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
 
 HEX = frozenset("0123456789abcdef")
 
@@ -18,24 +17,24 @@ def read_head(git_dir):
     """("symref", "refs/heads/x") or ("oid", "<40 hex>") for <git_dir>/HEAD."""
     path = os.path.join(git_dir, "HEAD")
     if os.path.islink(path):
-        raise Unsupported("HEAD is a symbolic link")
+        raise Decline("head", "HEAD is a symbolic link")
     try:
         with open(path, "rb") as f:
             data = f.read().decode("utf-8", "surrogateescape").rstrip("\n")
     except OSError as e:
-        raise Unsupported("cannot read HEAD: %s" % e)
+        raise Decline("head", "cannot read HEAD: %s" % e)
     if data.startswith("ref: "):
         return "symref", data[len("ref: "):].strip()
     if len(data) == 40 and set(data) <= HEX:
         return "oid", data
-    raise Unsupported("HEAD holds %r" % data[:60])
+    raise Decline("head", "HEAD holds %r" % data[:60])
 
 
 FIELDS = ("refname", "objectname", "objecttype", "*objectname", "*objecttype", "symref",
           "upstream", "upstream:short")
 
 
-def for_each_ref(patterns, track=False):
+def for_each_ref(git, patterns, track=False):
     """{refname: {field: value}} for the refs matching *patterns* (git's
     for-each-ref patterns: a full name, or a prefix ending at a '/').
 
@@ -46,18 +45,17 @@ def for_each_ref(patterns, track=False):
         return {}
     fields = FIELDS + (("upstream:track",) if track else ())
     fmt = "%00".join("%%(%s)" % f for f in fields) + "%00"
-    proc = subprocess.run(["git", "for-each-ref", "--format=" + fmt, "--"] + list(patterns),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = git.run(["for-each-ref", "--format=" + fmt, "--"] + list(patterns))
     if proc.returncode != 0:
-        raise Unsupported("git for-each-ref failed: %s"
-                          % proc.stderr.decode("utf-8", "replace").strip())
+        raise Decline("git-failed", "git for-each-ref failed: %s"
+                      % proc.stderr.decode("utf-8", "replace").strip())
     refs = {}
     for line in proc.stdout.decode("utf-8", "surrogateescape").split("\0\n"):
         if not line:
             continue
         values = line.split("\0")
         if len(values) != len(fields):
-            raise Unsupported("unexpected for-each-ref line %r" % line[:80])
+            raise Decline("git-failed", "unexpected for-each-ref line %r" % line[:80])
         ref = dict(zip(fields, values))
         refs[ref["refname"]] = ref
     return refs

@@ -41,9 +41,8 @@ from git_fswatch.wire import transport
 from git_fswatch.wire import protocol
 from git_fswatch.trace import trace
 
-MAX_REQUEST = 64 * 1024
 # At most this many connections at once, so that memory stays bounded
-# (MAX_REQUEST each) whoever connects: beyond it the client that has been
+# (protocol.MAX_REQUEST each) whoever connects: beyond it the client that has been
 # sending its request the longest is dropped to make room.
 MAX_CLIENTS = 200
 # File descriptors kept free of clients (inotify, socket, lock, selector,
@@ -116,7 +115,7 @@ class _Client:
 
     def __init__(self, sock, now):
         self.sock = sock
-        self.parser = protocol.Parser(MAX_REQUEST)
+        self.parser = protocol.Parser(protocol.MAX_REQUEST)
         self.out = None          # bytes being sent, once answered
         self.deadline = now + CLIENT_TIMEOUT
         self.done = False        # request read (or refused): read no more
@@ -200,7 +199,7 @@ class Daemon:
             return 0
         except OSError as e:
             return self._decline("cannot lock '%s': %s" % (self.private, e.strerror or e))
-        from git_fswatch.repo.discover import UnsafeDirectory
+        from git_fswatch.wire.place import UnsafeDirectory
         try:
             self._setup_cookie_dir()
         except OSError as e:
@@ -244,7 +243,7 @@ class Daemon:
         try:
             os.mkdir(self.cookie_dir, 0o700)
         except FileExistsError:
-            from git_fswatch.repo.discover import check_private
+            from git_fswatch.wire.place import check_private
             check_private(self.cookie_dir)
             for name in os.listdir(self.cookie_dir):   # a killed daemon's
                 try:
@@ -586,11 +585,10 @@ class Daemon:
         if self.warm is None:
             from git_fswatch.server import warm
             try:
-                self.warm = warm.WarmStatus(self.repo, self.journal)
+                self.warm = warm.WarmStatus(self.repo, self.journal, self._let_go)
             except Exception as e:       # no inotify left ...: clients go cold
                 trace("daemon: no warm status engine: %s", e)
                 return protocol.encode([("version", 1), ("unsupported", str(e))])
-            self.warm.after_fork = self._let_go
         return self.warm.answer(msg, passthrough=_Terminate)
 
     def _warm_dispatch(self, client, msg):

@@ -21,9 +21,8 @@ the index map (see Cache).
 """
 
 import os
-import tempfile
 
-from git_fswatch.repo import discover
+from git_fswatch.wire import place
 
 MAGIC = b"git-fswatch status cache 5\n"
 FILE_NAME = "status.cache"
@@ -35,7 +34,7 @@ class Cache:
         self.token = token      # the helper's token when the scan began
         # {dir: (start, end, count, prev, last)}: where in the index file (of
         # the identity in key) the entries below each tracked directory lie,
-        # or None; see scan.index_map()
+        # or None; see status/tree.py's index_map()
         self.index_map = index_map
         # {dir: ({path: (y, mode)}, [untracked], [ignored], [(dir, mtime)])}:
         # the last list holds the untracked directories the answer relied
@@ -44,7 +43,7 @@ class Cache:
 
 
 def _path(repo, create):
-    return os.path.join(discover.private_dir(repo.git_dir, create=create), FILE_NAME)
+    return os.path.join(place.private_dir(repo.git_dir, create=create), FILE_NAME)
 
 
 def encode(cache):
@@ -121,7 +120,7 @@ def load(repo):
     try:
         with open(_path(repo, False), "rb") as f:
             data = f.read()
-    except (OSError, discover.UnsafeDirectory):
+    except (OSError, place.UnsafeDirectory):
         return None
     try:
         cache = decode(data)
@@ -134,8 +133,11 @@ def store(repo, cache):
     """Write the cache atomically; a failure only costs the next status time."""
     try:
         path = _path(repo, True)
-        fd, tmp = tempfile.mkstemp(prefix=FILE_NAME + ".", dir=os.path.dirname(path))
-    except (OSError, discover.UnsafeDirectory):
+        # a name no other writer uses (tempfile's import costs a cold
+        # status more than the whole write)
+        tmp = "%s.%d.%s" % (path, os.getpid(), os.urandom(4).hex())
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except (OSError, place.UnsafeDirectory):
         return False
     try:
         with os.fdopen(fd, "wb") as f:
@@ -153,5 +155,5 @@ def store(repo, cache):
 def invalidate(repo):
     try:
         os.unlink(_path(repo, False))
-    except (OSError, discover.UnsafeDirectory):
+    except (OSError, place.UnsafeDirectory):
         pass

@@ -4,12 +4,10 @@ color.status (else color.ui, default auto) decides: always, never, or auto
 (true means auto): color when standard output is a terminal, or git's pager
 (GIT_PAGER_IN_USE, unless color.pager is false), and TERM is set and not
 "dumb".  The slots keep git's defaults; a color.status.<slot> setting
-raises Unsupported, since we do not reproduce git's color parser.
+declines, since we do not reproduce git's color parser.
 """
 
-import os
-
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
 
 RESET = b"\x1b[m"
 GREEN = b"\x1b[32m"
@@ -36,62 +34,30 @@ class Palette:
         return code + text + RESET
 
 
-def _colorbool(value):
-    v = value.strip().lower()
-    if v == "always":
-        return True
-    if v == "never":
-        return False
-    if v == "auto":
-        return None
-    if v in ("true", "yes", "on", "1", ""):
-        return None  # a plain truth value means auto
-    if v in ("false", "no", "off", "0"):
-        return False
-    raise Unsupported("color value %r" % value)
-
-
-def want_color(config, isatty=None):
-    """True when git status would color its output."""
-    setting = None
+def want_color(config, isatty, env):
+    """True when git status would color its output.  *isatty*: whether the
+    command's standard output is a terminal; *env*: its environment."""
+    setting = "auto"                       # color.ui defaults to auto
     for key in ("color.status", "color.ui"):
-        values = config.get(key)
-        if values:
-            setting = _colorbool(values[-1])
+        if key in config:
+            setting = config.colorbool(key, "auto")
             break
-    else:
-        setting = None  # color.ui defaults to auto
-    if setting is None:
-        if isatty is None:
-            isatty = os.isatty(1) or (_pager_in_use() and _pager_color(config))
-        term = os.environ.get("TERM")
-        return bool(isatty and term and term != "dumb")
-    return setting
+    if setting != "auto":
+        return setting
+    if not isatty and pager_in_use(env):
+        isatty = config.bool("color.pager", True)
+    term = env.get("TERM")
+    return bool(isatty and term and term != "dumb")
 
 
-def _pager_in_use():
+def pager_in_use(env):
     """git runs us under its pager (`git -p`): it says so in the environment."""
-    v = os.environ.get("GIT_PAGER_IN_USE", "").strip().lower()
+    v = env.get("GIT_PAGER_IN_USE", "").strip().lower()
     return v in ("true", "yes", "on", "1")
-
-
-def _pager_color(config):
-    values = config.get("color.pager")
-    if not values:
-        return True
-    v = values[-1]
-    if v is None:
-        return True
-    v = v.strip().lower()
-    if v in ("true", "yes", "on", "1"):
-        return True
-    if v in ("false", "no", "off", "0", ""):
-        return False
-    raise Unsupported("color.pager=%r" % values[-1])
 
 
 def palette(config):
     for key in config:
         if key.startswith("color.status."):
-            raise Unsupported("%s is set" % key)
+            raise Decline("color-slot", "%s is set" % key)
     return Palette()

@@ -6,11 +6,11 @@ committed, unmerged paths, changes not staged, untracked, ignored, then one
 summary line and the stash count.  Every line except the summary may carry
 git's comment prefix (status.displayCommentPrefix, core.commentChar).  What
 this module does not reproduce exactly (submodule entries; wtstate declines
-a rebase or a sequence of picks) raises Unsupported, and the command hands
+a rebase or a sequence of picks) declines, and the command hands
 the request to the real git.
 """
 
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
 from git_fswatch.status.quote import PathFormatter
 
 STAGED = {"M": "modified:", "A": "new file:", "D": "deleted:", "R": "renamed:",
@@ -120,7 +120,7 @@ def format_long(status, out, state):
     """
     for e in list(status.changes) + list(status.unmerged):
         if e.submodule != "N...":
-            raise Unsupported("submodule entries in the long format")
+            raise Decline("submodule", "submodule entries in the long format")
     w = _Writer(out)
     hints = out.hints
     fmt = PathFormatter(out.path_prefix(), out.quote_path, False, False)
@@ -165,7 +165,7 @@ def format_long(status, out, state):
         for c in sorted(staged, key=lambda c: c.path):
             label = STAGED.get(c.x)
             if label is None:
-                raise Unsupported("staged status %r" % c.x)
+                raise Decline("status-letter", "staged status %r" % c.x)
             if c.x in "RC" and c.orig_path is not None:
                 what = fmt(c.orig_path) + b" -> " + fmt(c.path)
             else:
@@ -195,7 +195,7 @@ def format_long(status, out, state):
         for c in sorted(changed, key=lambda c: c.path):
             label = UNSTAGED.get(c.y)
             if label is None:
-                raise Unsupported("unstaged status %r" % c.y)
+                raise Decline("status-letter", "unstaged status %r" % c.y)
             w.entry("changed", label.encode().ljust(CHANGE_WIDTH) + fmt(c.path))
         w.ln()
 

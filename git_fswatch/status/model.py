@@ -76,8 +76,7 @@ class Status:
     untracked: List[bytes] = field(default_factory=list)  # dirs end with b'/'
     ignored: List[bytes] = field(default_factory=list)    # dirs end with b'/'
     stash_count: int = 0
+    # How the engine found the worktree side: "full" (a full scan) or
+    # "cache" (the status cache and the helper's answer); for traces and tests.
+    how: Optional[str] = None
 
-
-class Unsupported(Exception):
-    """The engine or a formatter does not handle this request or repository
-    state; the command then runs the real `git status` instead."""

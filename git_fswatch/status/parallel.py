@@ -20,7 +20,7 @@ components, as examine() does when it is not told; the serial scan learns
 the same from the listing of the parent directory.
 
 Never a wrong answer: a child that fails in any way other than
-model.Unsupported (which the serial scan would raise as well), dies, or
+Decline (which the serial scan would raise as well), dies, or
 sends something that does not decode, and the caller scans serially.
 
 GIT_FSWATCH_SCAN_PROCESSES=<n> sets the number of processes for every full
@@ -31,10 +31,9 @@ uses one process per CPU this process may run on, up to MAX_PROCESSES.
 import heapq
 import marshal
 import os
-import signal
 
-from git_fswatch.status.model import Unsupported
-from git_fswatch.trace import trace
+from git_fswatch import forked
+from git_fswatch.trace import event
 
 ENV = "GIT_FSWATCH_SCAN_PROCESSES"
 # Below this many index entries a fork costs about what it saves.
@@ -44,14 +43,15 @@ MAX_PROCESSES = 8
 _GRAIN = 4
 
 
-def processes(entries):
-    """How many processes a full scan of *entries* index entries uses."""
-    value = os.environ.get(ENV, "").strip()
+def processes(entries, env):
+    """How many processes a full scan of *entries* index entries uses
+    (*env*: the command's environment, for GIT_FSWATCH_SCAN_PROCESSES)."""
+    value = env.get(ENV, "").strip()
     if value:
         try:
             n = int(value)
         except ValueError:
-            trace("status: ignoring %s=%r (not a number)", ENV, value)
+            event("status.bad-knob", name=ENV, value=value)
         else:
             return max(1, min(n, 64))
     if entries < MIN_ENTRIES:
@@ -137,104 +137,52 @@ def _do_share(scanner, tree, share):
     return dirs
 
 
-def _child(scanner, tree, share, ignore, w):
-    """In the child: examine, write the answer, exit.  Never returns."""
-    code = 0
-    try:
-        # not the handlers of the process forked from (the helper's daemon
-        # has some): a signal ends this one
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_DFL)
-        try:
-            scanner.listed = scanner.hashed = 0
-            ignore.forget()
-            ignore.calls = 0
-            dirs = _do_share(scanner, tree, share)
-            ignore.close()
-            result = ("ok", dirs, scanner.listed, scanner.hashed, ignore.calls)
-        except Unsupported as e:
-            result = ("unsupported", str(e))
-        except Exception as e:
-            result = ("error", "%s: %s" % (type(e).__name__, e))
-        data = memoryview(marshal.dumps(result))
-        while data:
-            data = data[os.write(w, data):]
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
-
-
-def _read_all(fd):
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+def _in_child(scanner, tree, share, ignore):
+    """What a child computes: its share, and its counts."""
+    scanner.listed = scanner.hashed = 0
+    ignore.forget()
+    ignore.calls = 0
+    dirs = _do_share(scanner, tree, share)
+    ignore.close()
+    return dirs, scanner.listed, scanner.hashed, ignore.calls
 
 
 def full(scanner, tree, ignore, n):
     """The full scan's {dir: (changes, untracked, ignored, relied)} over *n*
     processes, or None when it could not be had that way (scan serially).
-    Raises Unsupported as the serial scan would.  *ignore* (engine.Ignore)
+    Raises Decline as the serial scan would.  *ignore* (status/ignore.py)
     counts the ignore checks; each process asks a git check-ignore of its
     own."""
     shares = plan(tree, n)
-    children = []              # (pid, read fd)
-    failed = None
+    children = []
     try:
         for share in shares[1:]:
             if not share:
                 continue
-            r, w = os.pipe()
-            try:
-                pid = os.fork()
-            except OSError as e:
-                os.close(r)
-                os.close(w)
-                failed = "cannot fork: %s" % e
-                break
-            if pid == 0:     # pragma: no cover (the child)
-                os.close(r)
-                for _, fd in children:
-                    os.close(fd)
-                _child(scanner, tree, share, ignore, w)
-            os.close(w)
-            children.append((pid, r))
-        if failed:
-            return _give_up(failed)
-        trace("status: full scan in %d processes", len(children) + 1)
+            child = forked.start(lambda share=share: _in_child(scanner, tree, share, ignore),
+                                 marshal.dumps, close_fds=[c.fd for c in children])
+            if child is None:
+                return _give_up("cannot fork")
+            children.append(child)
+        event("status.parallel-scan", processes=len(children) + 1)
         try:
             dirs = _do_share(scanner, tree, shares[0])
-            results = []
-            for pid, r in children:
-                results.append(_read_all(r))
-        except BaseException:
-            # our share raised (Unsupported, or ^C): the children's answers
-            # are not wanted, and the caller must not wait for them
-            for pid, _ in children:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
+            for child in children:
+                while not child.read():
                     pass
+        except BaseException:
+            # our share raised (Decline, or ^C): the children's answers
+            # are not wanted, and the caller must not wait for them
+            for child in children:
+                child.kill("not wanted")
             raise
+        results = [child.outcome(marshal.loads) for child in children]
+    except forked.ChildFailed as e:
+        return _give_up("a scanning process failed: %s" % e)
     finally:
-        for pid, r in children:
-            os.close(r)
-        statuses = [_reap(pid) for pid, _ in children]
-    for data, status in zip(results, statuses):
-        if status != 0:
-            return _give_up("a scanning process ended with status %d" % status)
-        try:
-            result = marshal.loads(data)
-        except (EOFError, ValueError, TypeError) as e:
-            return _give_up("a scanning process sent no answer (%s)" % e)
-        if result[0] == "unsupported":
-            raise Unsupported(result[1])
-        if result[0] != "ok":
-            return _give_up("a scanning process failed: %s" % result[1])
-        _, got, listed, hashed, calls = result
+        for child in children:
+            child.reap()
+    for got, listed, hashed, calls in results:
         dirs.update(got)
         scanner.listed += listed
         scanner.hashed += hashed
@@ -243,18 +191,5 @@ def full(scanner, tree, ignore, n):
 
 
 def _give_up(why):
-    trace("status: scanning serially: %s", why)
+    event("status.parallel-failed", why=why)
     return None
-
-
-def _reap(pid):
-    """Wait for child *pid*; its exit status, or -signal."""
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            return -1
-        if os.WIFEXITED(status):
-            return os.WEXITSTATUS(status)
-        if os.WIFSIGNALED(status):
-            return -os.WTERMSIG(status)

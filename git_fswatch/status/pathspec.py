@@ -13,38 +13,38 @@ there (an untracked dir/ seen from inside is listed, not collapsed): the
 engine declines those.
 
 Anything else (glob characters, magic such as ":(exclude)", a path outside
-the worktree, GIT_*_PATHSPECS settings) raises Unsupported.
+the worktree, GIT_*_PATHSPECS settings) raises Decline.
 """
 
-import os
 import posixpath
 
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
 
 _GLOB = set("*?[\\")
 
 
-def resolve(pathspecs, prefix):
+def resolve(pathspecs, prefix, env):
     """Worktree-relative bytes paths for *pathspecs* given in directory
-    *prefix* ("" or "sub/dir/"), or None when they select everything."""
-    literal = os.environ.get("GIT_LITERAL_PATHSPECS", "0") not in ("", "0")
+    *prefix* ("" or "sub/dir/"), or None when they select everything.
+    *env*: the environment of the command (GIT_*_PATHSPECS)."""
+    literal = env.get("GIT_LITERAL_PATHSPECS", "0") not in ("", "0")
     for var in ("GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"):
-        if os.environ.get(var, "0") not in ("", "0"):
-            raise Unsupported("%s is set" % var)
+        if env.get(var, "0") not in ("", "0"):
+            raise Decline("pathspec", "%s is set" % var)
     out = []
     for ps in pathspecs:
         if not ps:
-            raise Unsupported("an empty pathspec")
+            raise Decline("pathspec", "an empty pathspec")
         if not literal:
             if ps.startswith(":"):
-                raise Unsupported("pathspec magic in '%s'" % ps)
+                raise Decline("pathspec", "pathspec magic in '%s'" % ps)
             if _GLOB & set(ps):
-                raise Unsupported("a glob pathspec '%s'" % ps)
+                raise Decline("pathspec", "a glob pathspec '%s'" % ps)
         path = posixpath.normpath(posixpath.join(prefix, ps))
         if path == ".":
             path = ""            # the whole worktree
         elif path == ".." or path.startswith("../") or path.startswith("/"):
-            raise Unsupported("a pathspec outside the worktree: '%s'" % ps)
+            raise Decline("pathspec", "a pathspec outside the worktree: '%s'" % ps)
         out.append(path.encode("utf-8", "surrogateescape"))
     if not out or out == [b""] * len(out):
         return None
@@ -62,19 +62,19 @@ def selects(paths, path):
 
 
 def check_leading(paths, is_tracked_dir):
-    """Unsupported unless every directory above each path is tracked."""
+    """Decline unless every directory above each path is tracked."""
     for p in paths:
         d = p.rpartition(b"/")[0]
         while d:
             if not is_tracked_dir(d):
-                raise Unsupported("a pathspec below the untracked directory '%s'"
-                                  % d.decode("utf-8", "replace"))
+                raise Decline("pathspec", "a pathspec below the untracked directory"
+                              " '%s'" % d.decode("utf-8", "replace"))
             d = d.rpartition(b"/")[0]
 
 
 def filter_listed(paths, listed):
     """Untracked or ignored entries ("dir/" for a collapsed directory) that
-    *paths* select; Unsupported when a pathspec lies inside a collapsed one."""
+    *paths* select; Decline when a pathspec lies inside a collapsed one."""
     out = []
     for entry in listed:
         bare = entry.rstrip(b"/")
@@ -83,6 +83,7 @@ def filter_listed(paths, listed):
         elif entry.endswith(b"/"):
             for p in paths:
                 if p and p.startswith(bare + b"/"):
-                    raise Unsupported("a pathspec inside the untracked or ignored"
-                                      " directory '%s'" % entry.decode("utf-8", "replace"))
+                    raise Decline("pathspec", "a pathspec inside the untracked or"
+                                  " ignored directory '%s'"
+                                  % entry.decode("utf-8", "replace"))
     return out

@@ -15,17 +15,16 @@ the others, so that the status cache can keep results per directory and the
 accelerated path re-examine only the directories the helper reports.
 """
 
-import bisect
 import errno
 import os
 import stat
 import struct
 import time
 
+from git_fswatch.decline import Decline
 from git_fswatch.repo import index as ix
-from git_fswatch.status.model import Unsupported
+from git_fswatch.status.tree import S_IFGITLINK, _join
 
-S_IFGITLINK = 0o160000
 
 
 def worktree_mode(st_mode):
@@ -94,236 +93,6 @@ def relied_changed(top, relied):
         except OSError:
             return True
     return False
-
-
-def _join(d, name):
-    return d + b"/" + name if d else name
-
-
-class Tree:
-    """The index seen as directories: what each tracked directory holds.
-
-    files: dir -> {name: entry} (stage 0); unmerged: path -> [entries of
-    stages 1-3]; names: dir -> names of unmerged paths in it; subdirs:
-    dir -> set of tracked subdirectory names.  Built in one pass over the
-    whole index, for a full scan.
-    """
-
-    def __init__(self, entries):
-        self.files = files = {}
-        self.unmerged = {}
-        self.names = {}
-        self.subdirs = subdirs = {b"": set()}
-        last_d = None
-        m = None
-        for e in entries:
-            path = e[0]
-            d, _, name = path.rpartition(b"/")
-            if d != last_d:
-                last_d = d
-                m = files.get(d)
-                if m is None:
-                    files[d] = m = {}
-                    self._register(d)
-            if e[3]:
-                self.unmerged.setdefault(path, []).append(e)
-                self.names.setdefault(d, set()).add(name)
-            else:
-                m[name] = e
-        self.files = {d: f for d, f in files.items() if f}
-
-    def _register(self, d):
-        """Make d and its ancestors tracked directories."""
-        subdirs = self.subdirs
-        child = d
-        while child:
-            parent, _, cname = child.rpartition(b"/")
-            if child not in subdirs:
-                subdirs[child] = set()
-            s = subdirs.get(parent)
-            if s is None:
-                subdirs[parent] = s = set()
-            if cname in s:
-                break
-            s.add(cname)
-            child = parent
-
-    def is_dir(self, d):
-        return d in self.subdirs
-
-    def dirs_under(self, d):
-        """d (if tracked) and every tracked directory below it."""
-        if not self.is_dir(d):
-            return []
-        out = []
-        stack = [d]
-        while stack:
-            cur = stack.pop()
-            out.append(cur)
-            for name in self.subdirs.get(cur, ()):
-                stack.append(_join(cur, name))
-        return out
-
-    def deepest_tracked_ancestor(self, path):
-        """The deepest tracked directory strictly above *path*."""
-        d = path
-        while d:
-            d = d.rpartition(b"/")[0]
-            if self.is_dir(d):
-                return d
-        return b""
-
-
-class _Lazy:
-    """A read-only mapping computed key by key (see RangeTree)."""
-
-    def __init__(self, compute):
-        self._compute = compute
-        self._memo = {}
-
-    def get(self, key, default=None):
-        if key not in self._memo:
-            self._memo[key] = self._compute(key)
-        v = self._memo[key]
-        return default if v is None else v
-
-
-class RangeTree(Tree):
-    """The same questions as Tree answers, for a few directories only.
-
-    Index entries are sorted by path, so everything below "d/" is one
-    range of the index, found by bisection: the accelerated path asks about
-    the few directories around the reported paths without building the
-    whole tree.
-    """
-
-    def __init__(self, entries):
-        self.entries = entries
-        self.paths = [e[0] for e in entries]
-        self.unmerged = {}
-        for e in entries:
-            if e[3]:
-                self.unmerged.setdefault(e[0], []).append(e)
-        self.files = _Lazy(self._files)
-        self.names = _Lazy(self._names)
-        self.subdirs = _Lazy(self._subdirs)
-
-    def _range(self, d):
-        if not d:
-            return 0, len(self.paths)
-        lo = bisect.bisect_left(self.paths, d + b"/")
-        hi = bisect.bisect_left(self.paths, d + b"0", lo)   # "0" follows "/"
-        return lo, hi
-
-    def _direct(self, d):
-        lo, hi = self._range(d)
-        skip = len(d) + 1 if d else 0
-        for i in range(lo, hi):
-            rest = self.paths[i][skip:]
-            yield rest, self.entries[i]
-
-    def _files(self, d):
-        out = {}
-        for rest, e in self._direct(d):
-            if b"/" not in rest and not e[3]:
-                out[rest] = e
-        return out or None
-
-    def _names(self, d):
-        out = set()
-        for rest, e in self._direct(d):
-            if b"/" not in rest and e[3]:
-                out.add(rest)
-        return out or None
-
-    def _subdirs(self, d):
-        if not self.is_dir(d):
-            return None
-        out = set()
-        for rest, e in self._direct(d):
-            if b"/" in rest:
-                out.add(rest.partition(b"/")[0])
-        return out
-
-    def is_dir(self, d):
-        if not d:
-            return True
-        lo, hi = self._range(d)
-        return lo < hi
-class MapTree(Tree):
-    """Tree's answers from the index bytes and an index map (cache.py), for
-    the accelerated path: only the entries directly in the directories asked
-    about are parsed; the entries of their subdirectories are jumped over."""
-
-    def __init__(self, data, version, index_map):
-        self.data = data
-        self.version = version
-        self.map = index_map
-        self.unmerged = {}
-        self.children = {}
-        for d in index_map:
-            if d:
-                parent, _, name = d.rpartition(b"/")
-                self.children.setdefault(parent, set()).add(name)
-        self.files = _Lazy(self._files)
-        self.names = _Lazy(lambda d: None)
-        self.subdirs = _Lazy(lambda d: self.children.get(d, set()) if d in self.map else None)
-
-    def is_dir(self, d):
-        return d in self.map
-
-    def dirs_under(self, d):
-        if d not in self.map:
-            return []
-        if not d:
-            return list(self.map)
-        prefix = d + b"/"
-        return [x for x in self.map if x == d or x.startswith(prefix)]
-
-    def _files(self, d):
-        if d not in self.map:
-            return None
-        start, end, _, prev, _ = self.map[d]
-        skip = len(d) + 1 if d else 0
-        out = {}
-        pos = start
-        while pos < end:
-            e, nxt = ix.entry_at(self.data, pos, self.version, prev)
-            rest = e[0][skip:]
-            sub, slash, _ = rest.partition(b"/")
-            if slash:
-                # jump over the subdirectory; its last path is the "previous"
-                # path a version 4 index compresses the next one against
-                _, pos, _, _, prev = self.map[_join(d, sub)]
-            else:
-                out[rest] = e
-                pos = nxt
-                prev = e[0]
-        return out
-
-
-def index_map(idx, tree):
-    """{dir: (start, end, count, prev, last)} for every tracked directory:
-    the byte range of the entries below it, how many, the path before the
-    first (a version 4 index compresses against it) and the last path.
-    None when the index has conflicts or no entries."""
-    if tree.unmerged or not idx.entries:
-        return None
-    paths = [e[0] for e in idx.entries]
-    offsets = idx.offsets
-    n = len(paths)
-    out = {}
-    for d in tree.subdirs:
-        if d:
-            lo = bisect.bisect_left(paths, d + b"/")
-            hi = bisect.bisect_left(paths, d + b"0", lo)
-        else:
-            lo, hi = 0, n
-        if lo >= hi:
-            return None
-        out[d] = (offsets[lo], offsets[hi] if hi < n else idx.entries_end, hi - lo,
-                  paths[lo - 1] if lo else b"", paths[hi - 1])
-    return out
 
 
 class Scanner:
@@ -458,8 +227,9 @@ class Scanner:
                             # git 2.39 shows ignored paths in it by rules of
                             # its own (f/y.o; f/sub/ for f/sub/ign/q; all of
                             # f/ when f is ignored, but only with -uall)
-                            raise Unsupported("--ignored with a directory"
-                                              " where a file is tracked")
+                            raise Decline("ignored-in-tracked-path",
+                                          "--ignored with a directory where a file is"
+                                          " tracked: %s" % os.fsdecode(path))
                         if self.untracked_mode != "all":
                             continue
                         # git -uall (not -unormal) lists what a directory
@@ -489,13 +259,15 @@ class Scanner:
                     if name == b".gitignore" and e[4] & ix.F_SKIP and \
                             self.untracked_mode != "no":
                         # git reads its patterns from the index then
-                        raise Unsupported("a skip-worktree .gitignore missing in %s"
-                                          % (os.fsdecode(d) or "the top"))
+                        raise Decline("skip-worktree-gitignore",
+                                      "a skip-worktree .gitignore missing in %s"
+                                      % (os.fsdecode(d) or "the top"))
                     if name == b".gitattributes" and self.on_attributes:
                         # git reads the attributes of a tracked file
                         # missing from the worktree from the index
-                        raise Unsupported("a tracked .gitattributes missing in %s"
-                                          % (os.fsdecode(d) or "the top"))
+                        raise Decline("missing-gitattributes",
+                                      "a tracked .gitattributes missing in %s"
+                                      % (os.fsdecode(d) or "the top"))
                     self._missing(_join(d, name), e, changes)
         return changes, untracked, ignored, real_subdirs
 
@@ -521,7 +293,7 @@ class Scanner:
             changes[_join(d, name)] = ("A", mode) if mode else ("D", 0)
             return
         if imode == S_IFGITLINK:
-            raise Unsupported("submodule")
+            raise Decline("submodule", os.fsdecode(_join(d, name)))
         if mode != imode:
             if not mode:
                 # a directory (or a fifo...) where a file was tracked
@@ -557,8 +329,8 @@ class Scanner:
                     sd[20:] == mine[20:] and sd[8:12] < self.racy_from:
                 # only the nanoseconds tell: git built without USE_NSEC (the
                 # default) compares whole seconds and calls the file clean
-                raise Unsupported("%s changed within the second of its stat data"
-                                  % os.fsdecode(path))
+                raise Decline("nanosecond-change", "%s changed within the second of"
+                              " its stat data" % os.fsdecode(path))
             changes[path] = ("M", mode)
 
     # -- untracked directories ------------------------------------------

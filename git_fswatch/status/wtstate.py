@@ -2,19 +2,18 @@
 
 A merge, am, a single cherry-pick or revert and a bisect are reproduced.  A
 rebase, a sequence of picks (the sequencer directory) or a sparse
-checkout change the long format in ways we do not reproduce: they raise
-Unsupported, and the real git status speaks.  A detached HEAD is named
+checkout change the long format in ways we do not reproduce: they
+decline, and the real git status speaks.  A detached HEAD is named
 as git names it: the target of the last "checkout: moving from A to B" in
 HEAD's reflog, "at" while HEAD is still there, "from" once it moved on.
 """
 
 import os
-import subprocess
 from dataclasses import dataclass
 from typing import Optional
 
+from git_fswatch.decline import Decline
 from git_fswatch.repo import refs
-from git_fswatch.status.model import Unsupported
 
 CHECKOUT = b"checkout: moving from "
 
@@ -97,24 +96,24 @@ def _exists(git_dir, name):
 
 def in_progress(git_dir, config):
     """The operation in progress ("merge", "cherry-pick", "revert" or None);
-    Unsupported for those we leave to git."""
+    Decline for those we leave to git."""
     for name, what in (("rebase-merge", "a rebase"), ("sequencer", "a sequencer operation")):
         if _exists(git_dir, name):
-            raise Unsupported("%s is in progress" % what)
+            raise Decline("operation", "%s is in progress" % what)
     if _exists(git_dir, "rebase-apply") and not _exists(git_dir, "rebase-apply/applying"):
-        raise Unsupported("a rebase is in progress")
-    sparse = (config.get("core.sparsecheckout") or ["false"])[-1]
-    if sparse is None or sparse.strip().lower() not in ("false", "no", "off", "0", ""):
-        raise Unsupported("sparse checkout")
+        raise Decline("operation", "a rebase is in progress")
+    if config.bool("core.sparsecheckout", False):
+        raise Decline("sparse-checkout", "core.sparseCheckout is true")
     found = [op for name, op in (("rebase-apply", "am"), ("MERGE_HEAD", "merge"),
                                  ("CHERRY_PICK_HEAD", "cherry-pick"),
                                  ("REVERT_HEAD", "revert")) if _exists(git_dir, name)]
     if len(found) > 1:
-        raise Unsupported("more than one operation in progress: %s" % ", ".join(found))
+        raise Decline("operation", "more than one operation in progress: %s"
+                      % ", ".join(found))
     return found[0] if found else None
 
 
-def bisect_start(git_dir):
+def bisect_start(git_dir, git):
     """(bisecting, what BISECT_START names), as git words it."""
     if not _exists(git_dir, "BISECT_LOG"):
         return False, None
@@ -130,7 +129,7 @@ def bisect_start(git_dir):
     if start.startswith(b"refs/"):
         return True, start
     if len(start) == 40 and all(c in b"0123456789abcdef" for c in start):
-        return True, _abbrev(start.decode())
+        return True, _abbrev(git, start.decode())
     return True, start
 
 
@@ -156,15 +155,14 @@ def last_checkout(git_dir):
     return None
 
 
-def _abbrev(oid):
-    proc = subprocess.run(["git", "rev-parse", "--short", oid],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def _abbrev(git, oid):
+    proc = git.run(["rev-parse", "--short", oid])
     if proc.returncode != 0:
-        raise Unsupported("cannot abbreviate %s" % oid)
+        raise Decline("abbrev", "cannot abbreviate %s" % oid)
     return proc.stdout.strip()
 
 
-def detached_name(git_dir, head_oid):
+def detached_name(git_dir, git, head_oid):
     """(name, at) for a detached HEAD, or (None, False): "Not currently on any branch."""
     found = last_checkout(git_dir)
     if found is None:
@@ -172,14 +170,14 @@ def detached_name(git_dir, head_oid):
     target, noid = found
     at = head_oid == noid
     if target == b"HEAD":
-        return _abbrev(noid), at
+        return _abbrev(git, noid), at
     try:
         name = target.decode("utf-8")
     except UnicodeDecodeError:
-        raise Unsupported("checkout target is not UTF-8")
+        raise Decline("detached-head", "checkout target is not UTF-8")
     if not name or any(c in name for c in " ~^:?*[\\") or ".." in name or \
             name.startswith(("-", "/")) or name.endswith(("/", ".", ".lock")) or "@{" in name:
-        return _abbrev(noid), at   # not a ref name: a revision such as main~1
+        return _abbrev(git, noid), at   # not a ref name: a revision such as main~1
     # The ref the name stands for, by git's rules: the name itself (a full
     # ref name), then under refs/, refs/tags/, refs/heads/, refs/remotes/.
     candidates = ["refs/" + name, "refs/tags/" + name, "refs/heads/" + name,
@@ -187,15 +185,16 @@ def detached_name(git_dir, head_oid):
     if name.startswith("refs/"):
         candidates.insert(0, name)
     elif os.path.lexists(os.path.join(git_dir, name)):
-        raise Unsupported("checkout target %r may name a ref at the top" % name)
-    found = refs.for_each_ref(candidates)
+        raise Decline("detached-head", "checkout target %r may name a ref at the top"
+                      % name)
+    found = refs.for_each_ref(git, candidates)
     matches = [found[c] for c in candidates if c in found]
     if len(matches) > 1:
-        raise Unsupported("checkout target %r is ambiguous" % name)
+        raise Decline("detached-head", "checkout target %r is ambiguous" % name)
     if len(matches) == 1:
         ref = matches[0]
         if ref["symref"]:
-            raise Unsupported("checkout target %r is a symbolic ref" % name)
+            raise Decline("detached-head", "checkout target %r is a symbolic ref" % name)
         if refs.commit_of(ref) == noid:
             # git shortens tags and remote-tracking branches only: a branch
             # checked out with --detach is "refs/heads/<name>".
@@ -205,22 +204,22 @@ def detached_name(git_dir, head_oid):
                     full = full[len(lead):]
                     break
             return full.encode("utf-8"), at
-    return _abbrev(noid), at
+    return _abbrev(git, noid), at
 
 
-def read_state(git_dir, config, branch):
+def read_state(git_dir, config, git, branch):
     """The State for the long format (branch: the model.Branch already read)."""
     st = State(operation=in_progress(git_dir, config))
     if st.operation == "cherry-pick":
-        st.commit = _abbrev("CHERRY_PICK_HEAD")
+        st.commit = _abbrev(git, "CHERRY_PICK_HEAD")
     elif st.operation == "revert":
-        st.commit = _abbrev("REVERT_HEAD")
+        st.commit = _abbrev(git, "REVERT_HEAD")
     elif st.operation == "am":
         try:
             st.empty_patch = os.stat(os.path.join(git_dir, "rebase-apply", "patch")).st_size == 0
         except FileNotFoundError:
             pass
-    st.bisecting, st.bisect_from = bisect_start(git_dir)
+    st.bisecting, st.bisect_from = bisect_start(git_dir, git)
     if branch.head is None and branch.oid is not None:
-        st.detached_name, st.detached_at = detached_name(git_dir, branch.oid)
+        st.detached_name, st.detached_at = detached_name(git_dir, git, branch.oid)
     return st

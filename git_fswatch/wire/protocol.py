@@ -13,7 +13,19 @@ someone else goes through Parser, which has a size limit and says clearly
 what is wrong.
 """
 
+from collections import namedtuple
+
 VERSION = b"1"
+# The longest request a daemon reads (a path, a token, a warm status's
+# arguments and environment): beyond it the request is refused.
+MAX_REQUEST = 64 * 1024
+
+# The answer to "what changed since token T?", whoever gives it (the
+# helper's `get`, the daemon's journal in memory): a new token (None when
+# there is nothing to remember), and either the paths (bytes, relative to
+# the top; a directory as b"dir/", meaning everything below it) or
+# everything=True with the reason.
+Changes = namedtuple("Changes", "token everything paths reason")
 
 _KEY_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789-"
 

@@ -7,6 +7,8 @@ import pytest
 
 from git_fswatch.client import api
 from git_fswatch.repo import discover
+from git_fswatch.repo.git import Git
+from git_fswatch.wire import place
 from git_fswatch.wire import protocol
 
 
@@ -60,7 +62,7 @@ def repo(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     work = tmp_path / "w"
     subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return discover.discover(str(work))
+    return discover.discover(Git(cwd=str(work)))
 
 
 def _config(repo, value):
@@ -103,6 +105,6 @@ def test_builtin_helper_real_daemon(repo, monkeypatch):
         assert second.token != first.token
     finally:
         from git_fswatch.client import connect
-        connect.ask(repo, discover.private_dir(repo.git_dir),
+        connect.ask(repo, place.private_dir(repo.git_dir),
                    [("version", 1), ("action", "exit")], spawn=False)
     assert not os.path.exists(os.path.join(repo.git_dir, "fswatch", "notify.sock"))

@@ -4,8 +4,9 @@ import subprocess
 
 import pytest
 
-from git_fswatch.client import helpers
-from git_fswatch.repo import discover
+from git_fswatch.repo import helpers
+from git_fswatch.repo.config import Config
+from git_fswatch.repo.git import Git
 
 
 @pytest.mark.parametrize("value,command,builtin,timeout", [
@@ -52,22 +53,22 @@ def _repo(tmp_path, *values):
     for v in values:
         subprocess.run(["git", "-C", str(tmp_path), "config", "--add",
                         helpers.KEY, v], check=True)
-    return discover.discover(str(tmp_path))
+    return Config.read(Git(cwd=str(tmp_path)))
 
 
 def test_last_value_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(tmp_path))
-    repo = _repo(tmp_path / "r", "first", "notify --timeout=9")
-    helper = helpers.helper_for(repo)
+    config = _repo(tmp_path / "r", "first", "notify --timeout=9")
+    helper = helpers.helper_for(config)
     assert helper.builtin and helper.timeout == 9
 
 
 def test_empty_value_resets(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(tmp_path))
-    repo = _repo(tmp_path / "r", "notify", "")
-    assert helpers.helper_for(repo) is None
+    config = _repo(tmp_path / "r", "notify", "")
+    assert helpers.helper_for(config) is None
 
 
 def test_unset(tmp_path, monkeypatch):

@@ -27,7 +27,9 @@ import pytest
 
 from git_fswatch.repo import discover
 from git_fswatch.status import engine
-from git_fswatch.status.model import Unsupported
+from git_fswatch.client import api
+from git_fswatch.decline import Decline
+from git_fswatch.status.inputs import DiskInputs
 
 MODES = [(u, i) for u in ("no", "normal", "all")
          for i in ("no", "traditional", "matching") if (u, i) != ("no", "matching")]
@@ -246,18 +248,19 @@ class World:
 
 def compare(top, mode, use_helper, seen, pathspecs=()):
     untracked, ignored = mode
-    repo = discover.discover(top)
+    inputs = DiskInputs(cwd=top, isatty=False, changed_since=api.changed_since)
+    repo = discover.discover(inputs.git)
     req = engine.Request(untracked=untracked, ignored=ignored, use_helper=use_helper,
                          pathspecs=[os.fsdecode(p) for p in pathspecs])
     try:
-        st = engine.compute(repo, req)
-    except Unsupported as e:
+        st = engine.compute(repo, req, inputs)
+    except Decline as e:
         seen["unsupported"] += 1
         why = seen.setdefault("why", {})
         why[str(e)] = why.get(str(e), 0) + 1
         return None
     seen["compared"] += 1
-    seen[engine.last_path] = seen.get(engine.last_path, 0) + 1
+    seen[st.how] = seen.get(st.how, 0) + 1
     actual = porcelain_v2(st)
     # --no-optional-locks: the oracle must not refresh the index behind the
     # engine's back (that would discard the status cache every time)

@@ -2,7 +2,7 @@
 
 Each scenario builds a repository with git; for each set of arguments and
 config, the entries computed by git itself (t/unit/oracle.py) are handed to
-cli.status.render(), and its bytes must equal what `git status` prints for
+status/render.py's render(), and its bytes must equal what `git status` prints for
 the same arguments.  So the formatters, branch/upstream/stash/in-progress
 information, option parsing and config are tested independently of the
 status engine.  A case we claim to support must not fall back.
@@ -15,7 +15,8 @@ import textwrap
 import pytest
 
 from git_fswatch.repo import discover
-from git_fswatch.cli import status as cli
+from git_fswatch.status.inputs import DiskInputs
+from git_fswatch.status.render import render
 
 import oracle
 
@@ -252,7 +253,7 @@ def repos(tmp_path_factory):
     return top, made
 
 
-def oracle_compute(repo, req):
+def oracle_compute(repo, req, inputs):
     extra = []
     if not req.renames:
         extra.append("--no-renames")
@@ -276,8 +277,9 @@ def run_both(monkeypatch, cwd, home, config, args):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.chdir(cwd)
-    repo = discover.discover()
-    return git.stdout, cli.render(repo, args, oracle_compute)
+    inputs = DiskInputs(env=dict(env), cwd=str(cwd), isatty=False)
+    repo = discover.discover(inputs.git)
+    return git.stdout, render(repo, args, inputs, oracle_compute)[0]
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))

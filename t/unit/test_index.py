@@ -10,7 +10,8 @@ import pytest
 from git_fswatch.repo import discover
 from git_fswatch.status import engine
 from git_fswatch.repo import index as ix
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
+from git_fswatch.status.inputs import DiskInputs
 
 
 def git(*args, cwd):
@@ -116,7 +117,7 @@ def test_extensions_skipped_and_identity(repo):
 
 def test_split_index_is_unsupported(repo):
     git("update-index", "--split-index", cwd=repo)
-    with pytest.raises(Unsupported):
+    with pytest.raises(Decline):
         mine(repo)
 
 
@@ -125,7 +126,7 @@ def test_unknown_mandatory_extension_is_unsupported(repo):
     with open(path, "rb") as f:
         data = f.read()
     body = data[:-20] + b"zzzz" + struct.pack(">I", 0)
-    with pytest.raises(Unsupported):
+    with pytest.raises(Decline):
         ix.parse(body + b"\0" * 20)
     # the same with an optional (upper case) extension parses
     body = data[:-20] + b"ZZZZ" + struct.pack(">I", 3) + b"abc"
@@ -136,10 +137,17 @@ def test_damaged_index_is_unsupported(repo):
     path = os.path.join(repo, ".git", "index")
     with open(path, "rb") as f:
         data = f.read()
-    with pytest.raises(Unsupported):
+    with pytest.raises(Decline):
         ix.parse(b"DIRX" + data[4:])
-    with pytest.raises(Unsupported):
+    with pytest.raises(Decline):
         ix.parse(data[:200])
+
+
+
+def _compute(top):
+    inputs = DiskInputs(cwd=top, isatty=False)
+    return engine.compute(discover.discover(inputs.git), engine.Request(use_helper=False),
+                          inputs)
 
 
 def forge_stat(index_path, path, st):
@@ -185,7 +193,7 @@ def test_racily_clean_entry_is_decided_by_content(repo):
     st = os.stat(index_path)
     os.utime(index_path, ns=(st.st_atime_ns, os.lstat(path).st_mtime_ns))
 
-    status = engine.compute(discover.discover(repo), engine.Request(use_helper=False))
+    status = _compute(repo)
     assert [(c.x, c.y) for c in status.changes if c.path == b"racy"] == [(".", "M")]
     assert git("--no-optional-locks", "status", "--porcelain", "--", "racy",
                cwd=repo) == b" M racy\n"
@@ -193,7 +201,7 @@ def test_racily_clean_entry_is_decided_by_content(repo):
     # The same index written 10 seconds later: the entry is no longer racy,
     # stat data decide, and git (wrongly, but by design) calls the file clean.
     os.utime(index_path, ns=(st.st_atime_ns, os.lstat(path).st_mtime_ns + 10 * 10**9))
-    status = engine.compute(discover.discover(repo), engine.Request(use_helper=False))
+    status = _compute(repo)
     assert [c for c in status.changes if c.path == b"racy"] == []
     assert git("--no-optional-locks", "status", "--porcelain", "--", "racy",
                cwd=repo) == b""

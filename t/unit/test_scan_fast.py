@@ -9,6 +9,7 @@ import os
 
 from git_fswatch.repo import index as ix
 from git_fswatch.status import scan
+from git_fswatch.status.tree import Tree
 
 BIG = (1 << 32) + 5
 
@@ -26,7 +27,7 @@ def entry(path, sd, mode=0o100644, flags=0):
 
 
 def scanner(top, entries, hashed):
-    tree = scan.Tree(sorted(entries))
+    tree = Tree(sorted(entries))
     # an index written well after the files: nothing is racily clean
     sc = scan.Scanner(top, os.stat(top).st_mtime_ns + 10 ** 10, tree,
                       lambda p, d: False, "no")

@@ -3,7 +3,7 @@
 The plan must put every tracked directory in exactly one unit; the forked
 scan must give the serial scan's answer, which must be git's, on a tree with
 every kind of change; and a scanning process that dies or declines must end
-in the serial answer or in Unsupported, never in a wrong one.
+in the serial answer or in a Decline, never in a wrong one.
 """
 
 import os
@@ -16,7 +16,11 @@ import pytest
 from git_fswatch.repo import discover
 from git_fswatch import trace as tr
 from git_fswatch.status import engine, parallel, scan
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
+from git_fswatch.repo.git import Git
+from git_fswatch.status.ignore import Ignore
+from git_fswatch.status.inputs import DiskInputs
+from git_fswatch.status.tree import Tree
 
 from test_engine_random import porcelain_v2
 
@@ -42,7 +46,7 @@ def random_tree(rng):
     if not entries:
         entries.append((b"f", 0o100644, b"\0" * 20, 0, 0, b"\0" * 40))
     entries.sort(key=lambda e: e[0])
-    return scan.Tree(entries)
+    return Tree(entries)
 
 
 @pytest.mark.parametrize("seed", range(200))
@@ -62,7 +66,7 @@ def test_plan_covers_every_tracked_directory_once(seed):
 def test_plan_shares_the_work():
     entries = [(b"d%d/e%d/f%d" % (i, j, k), 0o100644, b"\0" * 20, 0, 0, b"\0" * 40)
                for i in range(3) for j in range(10) for k in range(20)]
-    tree = scan.Tree(sorted(entries))
+    tree = Tree(sorted(entries))
     loads = []
     for share in parallel.plan(tree, 2):
         loads.append(sum(len(tree.files.get(dd, ())) for d, descend in share
@@ -156,7 +160,8 @@ def compute(top, mode, processes, monkeypatch):
     # the engine declines
     req = engine.Request(untracked=mode[0], ignored=mode[1], use_helper=False,
                          renames=False)
-    return porcelain_v2(engine.compute(discover.discover(top), req))
+    inputs = DiskInputs(cwd=top, isatty=False)
+    return porcelain_v2(engine.compute(discover.discover(inputs.git), req, inputs))
 
 
 def traced(monkeypatch, tmp_path):
@@ -167,11 +172,16 @@ def traced(monkeypatch, tmp_path):
 
 
 def read(path):
+    """The trace's events: [(name, fields)]."""
     try:
         with open(path) as f:
-            return f.read()
+            return [e for e in map(tr.parse, f) if e is not None]
     except FileNotFoundError:
-        return ""
+        return []
+
+
+def fields_of(events, name):
+    return [fields for n, fields in events if n == name]
 
 
 def test_forked_scan_gives_git_status(repo, monkeypatch, tmp_path):
@@ -182,10 +192,10 @@ def test_forked_scan_gives_git_status(repo, monkeypatch, tmp_path):
         assert b"\0" in expect
         for n in (1, 2, 3, 5):
             assert compute(repo, mode, n, monkeypatch) == expect, (mode, n)
-    lines = read(log)
+    events = read(log)
     for n in (2, 3, 5):
-        assert "status: full scan in %d processes" % n in lines
-    assert "scanning serially" not in lines
+        assert {"processes": n} in fields_of(events, "status.parallel-scan")
+    assert fields_of(events, "status.parallel-failed") == []
 
 
 def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, tmp_path):
@@ -201,9 +211,10 @@ def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, tmp_pa
     monkeypatch.setattr(parallel, "_do_share", die_in_child)
     expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z", "--no-renames", cwd=repo)
     assert compute(repo, ("normal", "no"), 2, monkeypatch) == expect
-    lines = read(log)
-    assert "status: full scan in 2 processes" in lines
-    assert "scanning serially: a scanning process ended with status -9" in lines
+    events = read(log)
+    assert fields_of(events, "status.parallel-scan") == [{"processes": 2}]
+    assert fields_of(events, "status.parallel-failed") == [
+        {"why": "a scanning process failed: killed by signal 9"}]
 
 
 def test_a_failing_scanning_process_costs_a_serial_scan(repo, monkeypatch, tmp_path):
@@ -219,7 +230,8 @@ def test_a_failing_scanning_process_costs_a_serial_scan(repo, monkeypatch, tmp_p
     monkeypatch.setattr(parallel, "_do_share", fail_in_child)
     expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z", "--no-renames", cwd=repo)
     assert compute(repo, ("normal", "no"), 3, monkeypatch) == expect
-    assert "scanning serially: a scanning process failed: OSError: injected" in read(log)
+    assert fields_of(read(log), "status.parallel-failed") == [
+        {"why": "a scanning process failed: OSError: injected"}]
 
 
 def test_unsupported_in_a_scanning_process_is_unsupported(repo, monkeypatch):
@@ -229,18 +241,20 @@ def test_unsupported_in_a_scanning_process_is_unsupported(repo, monkeypatch):
             f.write("!keep.o\n")
     for n in (1, 2, 3):
         monkeypatch.setenv(parallel.ENV, str(n))
-        with pytest.raises(Unsupported, match="a negated pattern in"):
-            engine.compute(discover.discover(repo), engine.Request(use_helper=False))
+        inputs = DiskInputs(cwd=repo, isatty=False)
+        with pytest.raises(Decline, match="a negated pattern in"):
+            engine.compute(discover.discover(inputs.git), engine.Request(use_helper=False),
+                           inputs)
 
 
 def test_processes(monkeypatch):
     monkeypatch.setenv(parallel.ENV, "3")
-    assert parallel.processes(10) == 3
+    assert parallel.processes(10, os.environ) == 3
     monkeypatch.setenv(parallel.ENV, "1")
-    assert parallel.processes(10 ** 6) == 1
+    assert parallel.processes(10 ** 6, os.environ) == 1
     monkeypatch.delenv(parallel.ENV)
-    assert parallel.processes(parallel.MIN_ENTRIES - 1) == 1
-    assert parallel.processes(parallel.MIN_ENTRIES) == \
+    assert parallel.processes(parallel.MIN_ENTRIES - 1, os.environ) == 1
+    assert parallel.processes(parallel.MIN_ENTRIES, os.environ) == \
         min(len(os.sched_getaffinity(0)), parallel.MAX_PROCESSES)
 
 
@@ -261,7 +275,7 @@ def test_ignore_asks_git_check_ignore(repo):
         else:
             with open(p, "wb") as f:
                 f.write(b"x\n")
-    ignore = engine.Ignore(repo)
+    ignore = Ignore(Git(cwd=repo), repo)
     try:
         got = {name: ignore(name, name.endswith(b"build")) for name in ODD}
     finally:
@@ -281,7 +295,7 @@ def test_a_forked_process_asks_its_own_check_ignore(repo):
     for name in names:
         with open(os.path.join(os.fsencode(repo), name), "wb") as f:
             f.write(b"x\n")
-    ignore = engine.Ignore(repo)
+    ignore = Ignore(Git(cwd=repo), repo)
     assert ignore(names[0], False) is True      # started before the fork
     pid = os.fork()
     if pid == 0:                                   # pragma: no cover (the child)

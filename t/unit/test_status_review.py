@@ -11,7 +11,10 @@ import pytest
 from git_fswatch.repo import discover
 from git_fswatch.status import engine
 from git_fswatch.status import parallel
-from git_fswatch.status.model import Unsupported
+from git_fswatch.decline import Decline
+from git_fswatch.repo.git import Git
+from git_fswatch.status.ignore import Ignore
+from git_fswatch.status.inputs import DiskInputs
 
 
 def git(*args, cwd):
@@ -55,7 +58,7 @@ class _Late(Exception):
 
 
 def test_unsupported_in_our_share_does_not_wait_for_the_others(repo, monkeypatch):
-    """The parent's own share raises Unsupported while the children are
+    """The parent's own share raises Decline while the children are
     still scanning (here: never finish): the command must fall back to git
     status now, not when the children are done, and leave none behind."""
     parent = os.getpid()
@@ -72,7 +75,7 @@ def test_unsupported_in_our_share_does_not_wait_for_the_others(repo, monkeypatch
         if os.getpid() != parent:
             while True:            # a child that never answers
                 signal.pause()
-        raise Unsupported("injected")
+        raise Decline("injected")
 
     def late(signum, frame):
         raise _Late()
@@ -83,8 +86,10 @@ def test_unsupported_in_our_share_does_not_wait_for_the_others(repo, monkeypatch
     old = signal.signal(signal.SIGALRM, late)
     signal.alarm(20)
     try:
-        with pytest.raises(Unsupported, match="injected"):
-            engine.compute(discover.discover(repo), engine.Request(use_helper=False))
+        inputs = DiskInputs(cwd=repo, isatty=False)
+        with pytest.raises(Decline, match="injected"):
+            engine.compute(discover.discover(inputs.git), engine.Request(use_helper=False),
+                           inputs)
     except _Late:
         pytest.fail("the scan waited for children that never answer")
     finally:
@@ -105,7 +110,7 @@ def test_git_flush_off_does_not_stop_check_ignore(repo, monkeypatch):
     monkeypatch.setenv("GIT_FLUSH", "0")
     with open(os.path.join(repo, ".gitignore"), "w") as f:
         f.write("*.o\n")
-    ignore = engine.Ignore(repo)
+    ignore = Ignore(Git(cwd=repo), repo)
 
     def late(signum, frame):
         raise _Late()

@@ -8,9 +8,12 @@ import subprocess
 
 import pytest
 
-from git_fswatch.wire import protocol
-from git_fswatch.server import warm
 from git_fswatch.client import warm as warm_client
+from git_fswatch.repo import discover
+from git_fswatch.repo.git import Git, Memo
+from git_fswatch.server.gitdir_watch import GitDirWatch
+from git_fswatch.server.warm_inputs import IndexBytes
+from git_fswatch.wire import protocol
 
 
 def _git(cwd, *args):
@@ -34,7 +37,7 @@ def repo(tmp_path):
 
 def test_git_dir_watch_counts_what_matters(repo):
     gd = repo / ".git"
-    w = warm.GitDirWatch(str(gd), str(gd))
+    w = GitDirWatch(str(gd), str(gd))
     try:
         g = w.poll()
         assert w.poll() == g                       # nothing happened
@@ -64,50 +67,59 @@ def test_git_dir_watch_counts_what_matters(repo):
 
 
 def test_git_memo_remembers_read_only_commands_per_context(repo):
-    memo = warm.GitMemo()
+    memo = Memo()
+    git = Git(dict(os.environ), str(repo), memo)
     memo.enter(("generation", 1))
-    with memo.active():
-        a = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE)
-        b = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE)
-        assert memo.hits == 1 and a.stdout == b.stdout
-        # never remembered: abbreviations, and commands that write
-        subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, stdout=subprocess.PIPE)
-        subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, stdout=subprocess.PIPE)
-        subprocess.run(["git", "update-ref", "refs/heads/x", "HEAD"], cwd=repo)
-        subprocess.run(["git", "update-ref", "refs/heads/x", "HEAD"], cwd=repo)
-        assert memo.hits == 1
+    a = git.run(["rev-parse", "HEAD"])
+    b = git.run(["rev-parse", "HEAD"])
+    assert memo.hits == 1 and a.stdout == b.stdout
+    # never remembered: abbreviations, and commands that write
+    assert not memo.abbreviated
+    git.run(["rev-parse", "--short", "HEAD"])
+    git.run(["rev-parse", "--short", "HEAD"])
+    git.run(["update-ref", "refs/heads/x", "HEAD"])
+    git.run(["update-ref", "refs/heads/x", "HEAD"])
+    assert memo.hits == 1 and memo.abbreviated
+    # a job (diff-index --cached runs beside the scan) is remembered too
+    with git.job(["diff-index", "--cached", "HEAD"]) as job:
+        first = job.result()
+    with git.job(["diff-index", "--cached", "HEAD"]) as job:
+        assert job.proc is None and job.result() is first
+    assert memo.hits == 2
+    # another directory or environment is another command
+    git.at(str(repo / ".git")).run(["rev-parse", "HEAD"])
+    Git(dict(os.environ, X="1"), str(repo), memo).run(["rev-parse", "HEAD"])
+    assert memo.hits == 2
     _git(repo, "commit", "-q", "--allow-empty", "-m", "two")
     memo.enter(("generation", 2))                  # a new context forgets
-    with memo.active():
-        c = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE)
-    assert memo.hits == 1 and c.stdout != a.stdout
+    c = git.run(["rev-parse", "HEAD"])
+    assert memo.hits == 2 and c.stdout != a.stdout
     memo.enter(None)                               # no context: nothing remembered
-    with memo.active():
-        for _ in range(2):
-            subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE)
-    assert memo.hits == 1
-    assert subprocess.run is not None and subprocess.run.__module__ == "subprocess"
+    for _ in range(2):
+        git.run(["rev-parse", "HEAD"])
+    assert memo.hits == 2
 
 
 def test_client_finds_the_git_dir_as_git_does(repo, tmp_path):
     top = os.fsencode(str(repo))
     (repo / "sub" / "deep").mkdir(parents=True)
-    assert warm_client.find_git_dir(top) == top + b"/.git"
-    assert warm_client.find_git_dir(top + b"/sub/deep") == top + b"/.git"
+    assert discover.find(top) == (top, top + b"/.git")
+    assert discover.find(top + b"/sub/deep") == (top, top + b"/.git")
     # inside the git dir: not a worktree, as git says
-    assert warm_client.find_git_dir(top + b"/.git/refs") is None
+    assert discover.find(top + b"/.git/refs") is None
     # a .git file (linked worktree, submodule)
-    linked = tmp_path / "linked"
-    _git(repo, "worktree", "add", "-q", "--detach", str(linked))
-    found = warm_client.find_git_dir(os.fsencode(str(linked)))
+    linked = os.fsencode(str(tmp_path / "linked"))
+    _git(repo, "worktree", "add", "-q", "--detach", os.fsdecode(linked))
+    worktree, found = discover.find(linked)
+    assert worktree == linked
     assert os.path.realpath(found) == os.path.realpath(
         os.fsencode(str(repo / ".git" / "worktrees" / "linked")))
     # a nested repository wins over the outer one
     _git(repo / "sub", "init", "-q")
-    assert warm_client.find_git_dir(top + b"/sub/deep") == top + b"/sub/.git"
+    assert discover.find(top + b"/sub/deep") == (top + b"/sub", top + b"/sub/.git")
     bare = tmp_path / "nothing"
     bare.mkdir()
-    assert warm_client.find_git_dir(os.fsencode(str(bare))) in (None, b"/.git")
+    assert discover.find(os.fsencode(str(bare))) in (None, (b"/", b"/.git"))
 
 
 def test_answer_round_trip_keeps_nul_bytes():
@@ -134,7 +146,7 @@ def test_no_daemon_means_cold(repo, monkeypatch):
 
 def test_index_bytes_kept_while_the_file_keeps_its_identity(repo):
     index = repo / ".git" / "index"
-    kept = warm.IndexBytes()
+    kept = IndexBytes()
     first, st = kept.read(str(index))
     one = index.read_bytes()
     assert first[:] == one and st.st_size == len(one)

@@ -23,6 +23,8 @@ import time
 
 import test_status_random as world_lib
 
+from git_fswatch.trace import parse
+
 
 def _run(world, cmd, config, trace=None):
     env = world_lib._env(os.path.dirname(world.top), config)
@@ -79,11 +81,11 @@ def _warm(world, args, config, trace):
     got = _run(world, ["git", "fswatch-status"] + args, config, trace)
     how = None
     with open(trace) as f:
-        for line in f:
-            if "status: warm answer (" in line:
-                how = line.split("status: warm answer (", 1)[1].split(")")[0]
-            elif "status: not warm: " in line and how is None:
-                how = "not warm: " + line.split("status: not warm: ", 1)[1].strip()[:60]
+        for name, fields in filter(None, map(parse, f)):
+            if name == "status.warm":
+                how = fields["how"]
+            elif name == "status.not-warm" and how is None:
+                how = "not warm: " + fields["why"][:60]
     return got, how
 
 

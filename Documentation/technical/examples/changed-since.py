@@ -11,10 +11,13 @@ import sys
 
 from git_fswatch.client import api
 from git_fswatch.repo import discover
+from git_fswatch.repo.git import Git
 
 
 def main():
-    repo = discover.discover()
+    # git's answer to "which worktree is this?", for this process's
+    # directory and environment
+    repo = discover.discover(Git())
     state = os.path.join(repo.git_dir, "changed-since.token")
     try:
         with open(state) as f:

@@ -1,8 +1,8 @@
 """core.fswatchHelper: which helper answers "what changed?", as git finds credential helpers.
 
-The value is read with ``git config --get-all``; the last value wins, so an
-empty value after others turns the helper off (as an empty credential.helper
-resets the list).  Unset or empty: no helper, callers scan.
+The value is read from git's configuration (repo/config.py); the last value
+wins, so an empty value after others turns the helper off (as an empty
+credential.helper resets the list).  Unset or empty: no helper, callers scan.
 
 - ``notify --timeout=600``: a plain name runs ``git fswatch-<name>``; the
   words after the name are its options.
@@ -17,11 +17,6 @@ recognised so that callers reach its daemon over the socket directly,
 without a process per query.
 """
 
-import re
-import subprocess
-from dataclasses import dataclass, field
-from typing import List, Optional
-
 KEY = "core.fswatchHelper"
 BUILTIN = "notify"
 
@@ -32,22 +27,23 @@ BUILTIN = "notify"
 DEFAULT_TIMEOUT = 1800
 
 
-class ConfigError(Exception):
-    """The configuration cannot be used (git failed, a bad option)."""
-
-
-@dataclass
 class Helper:
     """A resolved helper.
 
     command: the shell command the action is appended to.
     builtin: True when it is our own notify helper, reached over its socket.
     timeout: for the built-in helper, the daemon's idle timeout in seconds.
+    options: for the built-in helper, the words after its name.
     """
-    command: str
-    builtin: bool = False
-    timeout: int = DEFAULT_TIMEOUT
-    options: List[str] = field(default_factory=list)
+
+    def __init__(self, command, builtin=False, timeout=DEFAULT_TIMEOUT, options=()):
+        self.command = command
+        self.builtin = builtin
+        self.timeout = timeout
+        self.options = list(options)
+
+    def __repr__(self):
+        return "Helper(%r, builtin=%r, timeout=%r)" % (self.command, self.builtin, self.timeout)
 
     def argv(self, *action):
         """The argv that runs this helper's *action* through the shell."""
@@ -85,7 +81,11 @@ def parse_notify_options(words):
 
 # Words the shell passes through unchanged: only then do we know the options
 # the built-in helper would see without asking a shell.
-_PLAIN_WORD = re.compile(r"[A-Za-z0-9_=.,:+/-]+\Z")
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_=.,:+/-")
+
+
+def _plain_word(word):
+    return bool(word) and all(c in _PLAIN for c in word)
 
 
 def resolve(value):
@@ -102,7 +102,7 @@ def resolve(value):
     words = value.split()
     name, options = words[0], words[1:]
     command = "git fswatch-" + value
-    if name == BUILTIN and all(_PLAIN_WORD.match(w) for w in options):
+    if name == BUILTIN and all(_plain_word(w) for w in options):
         try:
             timeout = parse_notify_options(options)
         except ValueError:
@@ -113,24 +113,7 @@ def resolve(value):
     return Helper(command=command)
 
 
-def read_values(worktree):
-    """All values of core.fswatchHelper, in git's order (bytes decoded)."""
-    try:
-        proc = subprocess.run(["git", "config", "-z", "--get-all", KEY],
-                              cwd=worktree, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
-    except OSError as e:
-        raise ConfigError("cannot run git config: %s" % e)
-    if proc.returncode == 1:
-        return []
-    if proc.returncode != 0:
-        raise ConfigError(proc.stderr.decode("utf-8", "replace").strip()
-                          or "git config failed")
-    out = proc.stdout.decode("utf-8", "surrogateescape")
-    return out.split("\0")[:-1]
-
-
-def helper_for(repo):
-    """The Helper configured for *repo* (a gitdir.Repo), or None."""
-    values = read_values(repo.worktree)
+def helper_for(config):
+    """The Helper that *config* (a repo.config.Config) names, or None."""
+    values = config.get_all(KEY.lower())
     return resolve(values[-1]) if values else None
