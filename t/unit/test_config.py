@@ -6,6 +6,7 @@ import pytest
 
 from git_fswatch.client import helpers
 from git_fswatch.repo import discover
+from testlib import git
 
 
 @pytest.mark.parametrize("value,command,builtin,timeout", [
@@ -47,30 +48,22 @@ def test_bad_timeouts(text):
         helpers.parse_timeout(text)
 
 
-def _repo(tmp_path, *values):
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+def _repo(top, *values):
     for v in values:
-        subprocess.run(["git", "-C", str(tmp_path), "config", "--add",
-                        helpers.KEY, v], check=True)
-    return discover.discover(str(tmp_path))
+        git("config", "--add", helpers.KEY, v, cwd=top)
+    return discover.discover(top)
 
 
-def test_last_value_wins(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    repo = _repo(tmp_path / "r", "first", "notify --timeout=9")
+def test_last_value_wins(repo):
+    repo = _repo(repo, "first", "notify --timeout=9")
     helper = helpers.helper_for(repo)
     assert helper.builtin and helper.timeout == 9
 
 
-def test_empty_value_resets(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    repo = _repo(tmp_path / "r", "notify", "")
+def test_empty_value_resets(repo):
+    repo = _repo(repo, "notify", "")
     assert helpers.helper_for(repo) is None
 
 
-def test_unset(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert helpers.helper_for(_repo(tmp_path / "r")) is None
+def test_unset(repo):
+    assert helpers.helper_for(_repo(repo)) is None

@@ -14,16 +14,10 @@ import subprocess
 import pytest
 
 from git_fswatch.repo import discover
-from git_fswatch import trace as tr
 from git_fswatch.status import engine, parallel, scan
 from git_fswatch.status.model import Unsupported
-
-from test_engine_random import porcelain_v2
-
-
-def git(*args, cwd, check=True):
-    return subprocess.run(["git"] + list(args), cwd=cwd, check=check,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout
+from oracle import porcelain_v2
+from testlib import git
 
 
 # -- the plan ------------------------------------------------------------------
@@ -73,17 +67,8 @@ def test_plan_shares_the_work():
 
 # -- the scan ------------------------------------------------------------------
 @pytest.fixture
-def repo(tmp_path, monkeypatch):
-    for k in list(os.environ):
-        if k.startswith("GIT_"):
-            monkeypatch.delenv(k)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for k, v in (("GIT_AUTHOR_NAME", "A"), ("GIT_AUTHOR_EMAIL", "a@x"),
-                 ("GIT_COMMITTER_NAME", "C"), ("GIT_COMMITTER_EMAIL", "c@x")):
-        monkeypatch.setenv(k, v)
-    top = str(tmp_path / "repo")
-    git("init", "-q", top, cwd=str(tmp_path))
+def repo(repo):
+    top = repo
 
     def write(rel, data=None):
         p = os.path.join(top, rel)
@@ -159,13 +144,6 @@ def compute(top, mode, processes, monkeypatch):
     return porcelain_v2(engine.compute(discover.discover(top), req))
 
 
-def traced(monkeypatch, tmp_path):
-    path = str(tmp_path / "trace")
-    monkeypatch.setenv("GIT_FSWATCH_TRACE", path)
-    monkeypatch.setattr(tr, "_resolved", False)
-    return path
-
-
 def read(path):
     try:
         with open(path) as f:
@@ -174,8 +152,8 @@ def read(path):
         return ""
 
 
-def test_forked_scan_gives_git_status(repo, monkeypatch, tmp_path):
-    log = traced(monkeypatch, tmp_path)
+def test_forked_scan_gives_git_status(repo, monkeypatch, trace_file):
+    log = trace_file
     for mode in MODES:
         expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z", "--no-renames",
                      "-u" + mode[0], "--ignored=" + mode[1], cwd=repo)
@@ -188,8 +166,8 @@ def test_forked_scan_gives_git_status(repo, monkeypatch, tmp_path):
     assert "scanning serially" not in lines
 
 
-def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, tmp_path):
-    log = traced(monkeypatch, tmp_path)
+def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, trace_file):
+    log = trace_file
     parent = os.getpid()
     real = parallel._do_share
 
@@ -206,8 +184,8 @@ def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, tmp_pa
     assert "scanning serially: a scanning process ended with status -9" in lines
 
 
-def test_a_failing_scanning_process_costs_a_serial_scan(repo, monkeypatch, tmp_path):
-    log = traced(monkeypatch, tmp_path)
+def test_a_failing_scanning_process_costs_a_serial_scan(repo, monkeypatch, trace_file):
+    log = trace_file
     parent = os.getpid()
     real = parallel._do_share
 

@@ -4,6 +4,7 @@ inotify, real git; the whole daemon is exercised by t7600-status-warm.sh and
 test_warm_random.py."""
 
 import os
+import pathlib
 import subprocess
 
 import pytest
@@ -11,24 +12,15 @@ import pytest
 from git_fswatch.wire import protocol
 from git_fswatch.server import warm
 from git_fswatch.client import warm as warm_client
-
-
-def _git(cwd, *args):
-    env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", HOME=str(cwd),
-               GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@example.com",
-               GIT_COMMITTER_NAME="c", GIT_COMMITTER_EMAIL="c@example.com")
-    return subprocess.run(["git"] + list(args), cwd=cwd, env=env, check=True,
-                          stdout=subprocess.PIPE).stdout
+from testlib import git
 
 
 @pytest.fixture
-def repo(tmp_path):
-    top = tmp_path / "repo"
-    top.mkdir()
-    _git(top, "init", "-q", "-b", "main")
+def repo(repo):
+    top = pathlib.Path(repo)
     (top / "f").write_text("f\n")
-    _git(top, "add", "f")
-    _git(top, "commit", "-q", "-m", "one")
+    git("add", "f", cwd=top)
+    git("commit", "-q", "-m", "one", cwd=top)
     return top
 
 
@@ -76,7 +68,7 @@ def test_git_memo_remembers_read_only_commands_per_context(repo):
         subprocess.run(["git", "update-ref", "refs/heads/x", "HEAD"], cwd=repo)
         subprocess.run(["git", "update-ref", "refs/heads/x", "HEAD"], cwd=repo)
         assert memo.hits == 1
-    _git(repo, "commit", "-q", "--allow-empty", "-m", "two")
+    git("commit", "-q", "--allow-empty", "-m", "two", cwd=repo)
     memo.enter(("generation", 2))                  # a new context forgets
     with memo.active():
         c = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE)
@@ -98,12 +90,12 @@ def test_client_finds_the_git_dir_as_git_does(repo, tmp_path):
     assert warm_client.find_git_dir(top + b"/.git/refs") is None
     # a .git file (linked worktree, submodule)
     linked = tmp_path / "linked"
-    _git(repo, "worktree", "add", "-q", "--detach", str(linked))
+    git("worktree", "add", "-q", "--detach", str(linked), cwd=repo)
     found = warm_client.find_git_dir(os.fsencode(str(linked)))
     assert os.path.realpath(found) == os.path.realpath(
         os.fsencode(str(repo / ".git" / "worktrees" / "linked")))
     # a nested repository wins over the outer one
-    _git(repo / "sub", "init", "-q")
+    git("init", "-q", cwd=repo / "sub")
     assert warm_client.find_git_dir(top + b"/sub/deep") == top + b"/sub/.git"
     bare = tmp_path / "nothing"
     bare.mkdir()
@@ -141,7 +133,7 @@ def test_index_bytes_kept_while_the_file_keeps_its_identity(repo):
     assert kept.read(str(index))[0] is first and kept.hits == 1   # not read again
     # git's way: a new file renamed into place; the old map is unchanged
     (repo / "g").write_text("g\n")
-    _git(repo, "add", "g")
+    git("add", "g", cwd=repo)
     second, _ = kept.read(str(index))
     two = index.read_bytes()
     assert second[:] == two != one and first[:] == one
