@@ -139,55 +139,27 @@ def check_cycles(mods, say):
         for line, target, top in imports(m, mods):
             if top:
                 edges[m.name].setdefault(target, line)
-    # Tarjan's strongly connected components, iteratively.
-    index, low, on, stack, comps, counter = {}, {}, set(), [], [], [0]
-    for start in sorted(edges):
-        if start in index:
-            continue
-        work = [(start, iter(sorted(edges[start])))]
-        index[start] = low[start] = counter[0]
-        counter[0] += 1
-        stack.append(start)
-        on.add(start)
-        while work:
-            v, it = work[-1]
-            w = next(it, None)
-            if w is None:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
-                if low[v] == index[v]:
-                    comp = []
-                    while True:
-                        x = stack.pop()
-                        on.discard(x)
-                        comp.append(x)
-                        if x == v:
-                            break
-                    if len(comp) > 1:
-                        comps.append(sorted(comp))
-            elif w not in index:
-                index[w] = low[w] = counter[0]
-                counter[0] += 1
-                stack.append(w)
-                on.add(w)
-                work.append((w, iter(sorted(edges[w]))))
-            elif w in on:
-                low[v] = min(low[v], index[w])
-    for comp in comps:
-        # one cycle through the component, from its first module
-        members, path = set(comp), [comp[0]]
-        seen = {comp[0]: 0}
-        while True:
-            nxt = min(t for t in edges[path[-1]] if t in members)
-            if nxt in seen:
-                path = path[seen[nxt]:] + [nxt]
-                break
-            seen[nxt] = len(path)
-            path.append(nxt)
-        where = ", ".join("%s:%d" % (mods[a].path, edges[a][b]) for a, b in zip(path, path[1:]))
-        say(mods[path[0]], edges[path[0]][path[1]],
-            "import cycle: %s (%s)" % (" -> ".join(path), where))
+    done, seen = set(), set()
+
+    def visit(path):
+        for target in sorted(edges[path[-1]]):
+            if target in path:                          # a cycle: name it once
+                cycle = path[path.index(target):]
+                first = cycle.index(min(cycle))
+                cycle = cycle[first:] + cycle[:first] + [min(cycle)]
+                if frozenset(cycle) not in seen:
+                    seen.add(frozenset(cycle))
+                    where = ", ".join("%s:%d" % (mods[a].path, edges[a][b])
+                                      for a, b in zip(cycle, cycle[1:]))
+                    say(mods[cycle[0]], edges[cycle[0]][cycle[1]],
+                        "import cycle: %s (%s)" % (" -> ".join(cycle), where))
+            elif target not in done:
+                visit(path + [target])
+        done.add(path[-1])
+
+    for name in sorted(edges):
+        if name not in done:
+            visit([name])
 
 
 def bindings(tree):
