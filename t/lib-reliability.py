@@ -26,6 +26,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "unit"))
+from testlib import wait_gone  # noqa: E402 (after the path)
+
 
 def run(top, *args, **kw):
     return subprocess.run(("git", "-C", top) + args, stdout=subprocess.PIPE,
@@ -71,19 +74,6 @@ def daemons(top):
                 and "State:\tZ" not in state):
             found.append(int(p))
     return found
-
-
-def wait_gone(pid, limit=20.0):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            with open("/proc/%d/status" % pid) as f:
-                if "State:\tZ" in f.read():
-                    return
-        except OSError:
-            return
-        time.sleep(0.01)
-    raise SystemExit("process %d did not go away" % pid)
 
 
 class Checker:

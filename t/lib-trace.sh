@@ -1,51 +1,67 @@
-# lib-trace.sh: match the events of a GIT_FSWATCH_TRACE file by name and
-# fields (git_fswatch/trace.py), never by the words of a message.
+# lib-trace.sh: check a GIT_FSWATCH_TRACE file by event, not by wording.
 # Source it after test-lib.sh.
 #
-#   trace_has <file> <event> [<key>=<value> | <key>~<part>]...
-#	the file holds an event of that name whose fields match: "=" an exact
-#	value (numbers and true/false as JSON writes them), "~" a value that
-#	contains <part>.
-#   trace_lacks <file> <event> [...]: it holds none.
-#   trace_count <file> <event> [...]: how many it holds.
+# Each trace line is one event, "<time> <pid> fswatch: <name> {json fields}"
+# (git_fswatch/trace.py; a free-form line is the event "note" with a
+# "message" field).  A test names the event and the fields it cares about:
+#
+#	trace_has trace status.decline code=submodule &&
+#	trace_has trace status.not-warm "why~killed by signal 9" &&
+#	trace_lacks trace daemon.request action=exit
+#
+# <key>=<value> matches a field whose string is <value>, or, for a number, a
+# boolean, null or a list, whose JSON is (n=3, ok=true, paths=["a","b"]);
+# <key>~<part> a field whose text holds <part> (for the words of a detail
+# that a test must see, such as the path a decline names).
+# A missing trace file is an error: it says nothing either way.
 
+# trace_has <file> <event> [<key>=<value> | <key>~<part>...]: some event
+# <event> in <file> has every field given.
+trace_has () {
+	trace_match_ has "$@"
+}
+
+# trace_lacks <file> <event> [...]: no event <event> in <file> has every
+# field given.
+trace_lacks () {
+	trace_match_ lacks "$@"
+}
+
+# trace_count <file> <event> [...]: how many events match.
 trace_count () {
-	PYTHONPATH="$SRC_DIR" "$PYTHON" - "$@" <<-\EOF
+	trace_match_ count "$@"
+}
+
+trace_match_ () {
+	PYTHONPATH="$SRC_DIR${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" - "$@" <<-\EOF
 	import json, sys
 	from git_fswatch.trace import parse
-	path, name, wants = sys.argv[1], sys.argv[2], sys.argv[3:]
-	def matches(fields):
-	    for want in wants:
-	        exact = "=" in want and ("~" not in want or want.index("=") < want.index("~"))
-	        key, _, value = want.partition("=" if exact else "~")
-	        if key not in fields:
-	            return False
-	        got = fields[key]
-	        text = got if isinstance(got, str) else json.dumps(got)
-	        if (text != value) if exact else (value not in text):
-	            return False
-	    return True
+	how, path, name = sys.argv[1:4]
+	def condition(arg):
+	    eq, tilde = arg.find("="), arg.find("~")
+	    if tilde < 0 or 0 <= eq < tilde:
+	        key, _, value = arg.partition("=")
+	        return key, lambda got: got == value
+	    key, _, part = arg.partition("~")
+	    return key, lambda got: part in got
+	want = [condition(a) for a in sys.argv[4:]]
+	def text(v):
+	    return v if isinstance(v, str) else json.dumps(v)
 	try:
-	    lines = open(path, encoding="utf-8", errors="surrogateescape").readlines()
-	except FileNotFoundError:
-	    lines = []
-	events = [e for e in map(parse, lines) if e is not None]
-	print(sum(1 for n, f in events if n == name and matches(f)))
+	    with open(path, encoding="utf-8", errors="replace") as f:
+	        events = [e for e in map(parse, f) if e is not None]
+	except OSError as e:
+	    sys.exit("trace_%s: cannot read the trace: %s" % (how, e))
+	found = [f for n, f in events if n == name and
+	         all(k in f and ok(text(f[k])) for k, ok in want)]
+	if how == "count":
+	    print(len(found))
+	    sys.exit(0)
+	if bool(found) != (how == "has"):
+	    sys.stderr.write("trace_%s: %s %s: %d such event(s) in %s, which holds:\n"
+	                     % (how, name, " ".join(sys.argv[4:]), len(found), path))
+	    for n, f in events:
+	        sys.stderr.write("  %s %s\n" % (n, json.dumps(f, sort_keys=True)))
+	    sys.exit(1)
 	EOF
-}
-
-trace_has () {
-	test "$(trace_count "$@")" -gt 0 || {
-		echo >&4 "no event $2 ${3:+with $*} in $1:"
-		cat "$1" >&4 2>/dev/null
-		return 1
-	}
-}
-
-trace_lacks () {
-	test "$(trace_count "$@")" = 0 || {
-		echo >&4 "an event $2 in $1:"
-		cat "$1" >&4
-		return 1
-	}
 }

@@ -27,7 +27,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "unit"))
+from testlib import clean_env, git, wait_gone  # noqa: E402 (after the path)
 
 FORMS = [
     ["--porcelain=v2", "-z"],
@@ -44,41 +45,12 @@ def load_world():
     return mod
 
 
-def clean_env(trash):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "XDG_")) or k.startswith("GIT_FSWATCH_PYTHON")}
-    env.update(HOME=trash, LANG="C", LC_ALL="C", TZ="UTC", GIT_CONFIG_NOSYSTEM="1",
-               GIT_AUTHOR_NAME="A U Thor", GIT_AUTHOR_EMAIL="author@example.com",
-               GIT_COMMITTER_NAME="C O Mitter", GIT_COMMITTER_EMAIL="committer@example.com",
-               GIT_PAGER="cat", PAGER="cat",
-               GIT_FSWATCH_TRACE=os.path.join(trash, "trace"),
-               PATH=os.path.join(SRC, "bin") + ":" + os.environ.get("PATH", ""))
-    return env
-
-
-def git(top, *args, check=True):
-    return subprocess.run(("git", "-C", top) + args, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, check=check).stdout
-
-
 def daemon_pid(top):
-    out = git(top, "fswatch-notify", "status", check=False).decode("utf-8", "replace")
+    out = git("fswatch-notify", "status", cwd=top, check=False).decode("utf-8", "replace")
     for line in out.splitlines():
         if line.startswith("pid: "):
             return int(line[5:])
     return None
-
-
-def wait_gone(pid, limit=20.0):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            with open("/proc/%d/status" % pid) as f:
-                if "State:\tZ" in f.read():
-                    return
-        except OSError:
-            return
-        time.sleep(0.01)
 
 
 def make_soak_world(mod):
@@ -108,7 +80,7 @@ def make_soak_world(mod):
             limit = int(open("/proc/sys/fs/inotify/max_queued_events").read())
             d = "storm"
             os.makedirs(self.p(d), exist_ok=True)
-            git(self.top, "fswatch-notify", "get", check=False)   # watched before
+            git("fswatch-notify", "get", cwd=self.top, check=False)   # watched before
             os.kill(pid, signal.SIGSTOP)
             try:
                 for i in range(limit // 2 + 200):
@@ -129,7 +101,7 @@ def make_soak_world(mod):
             return "kill -9 the daemon"
 
         def op_exit(self):
-            git(self.top, "fswatch-notify", "exit", check=False)
+            git("fswatch-notify", "exit", cwd=self.top, check=False)
             return "git fswatch-notify exit"
 
         def op_big_rename(self):
@@ -172,19 +144,19 @@ def main():
     trash = os.path.join(HERE, "trash directory.soak")
     shutil.rmtree(trash, ignore_errors=True)
     os.makedirs(trash)
-    env = clean_env(trash)
+    env = clean_env(trash, GIT_FSWATCH_TRACE=os.path.join(trash, "trace"))
     os.environ.clear()
     os.environ.update(env)
     top = os.path.join(trash, "w")
-    git(trash, "init", "-q", "-b", "main", "w")
+    git("init", "-q", "-b", "main", "w", cwd=trash)
     os.makedirs(os.path.join(top, "x", "y"))
     for rel, text in (("a", "1\n"), ("x/b", "2\n"), ("x/y/c", "3\n")):
         with open(os.path.join(top, rel), "w") as f:
             f.write(text)
-    git(top, "add", ".")
-    git(top, "commit", "-q", "-m", "initial")
-    git(top, "fswatch-notify", "enable")
-    git(top, "config", "core.fswatchHelper", "notify --timeout=600")
+    git("add", ".", cwd=top)
+    git("commit", "-q", "-m", "initial", cwd=top)
+    git("fswatch-notify", "enable", cwd=top)
+    git("config", "core.fswatchHelper", "notify --timeout=600", cwd=top)
     mod = load_world()
     world = make_soak_world(mod)(top, random.Random(seed))
     ops = world.ops()
@@ -211,12 +183,11 @@ def main():
                     operations += 1
                     world.log.append("round %d: %s" % (rounds, done))
             for form in FORMS:
-                want = git(top, "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false",
-                           "--no-optional-locks", "status", *form)
+                want = git("-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false",
+                           "--no-optional-locks", "status", *form, cwd=top)
                 for name, argv in (("git fswatch-status", ("fswatch-status",) + tuple(form)),
                                    ("git status with the hook", ("status",) + tuple(form))):
-                    got = subprocess.run(("git", "-C", top) + argv, stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL).stdout
+                    got = git(*argv, cwd=top, check=False)
                     comparisons += 1
                     if got != want:
                         differences.append(rounds)
@@ -231,7 +202,7 @@ def main():
                          len(differences)))
                 sys.stdout.flush()
     finally:
-        git(top, "fswatch-notify", "exit", check=False)
+        git("fswatch-notify", "exit", cwd=top, check=False)
     ways = {}
     try:
         with open(os.path.join(trash, "trace"), errors="replace") as f:

@@ -1,20 +1,19 @@
-"""TEST ONLY: a Status read from the real `git status --porcelain=v2 -z`.
+"""TEST ONLY: a Status read from the real `git status --porcelain=v2 -z`,
+and a Status printed as porcelain v2 without the formatters.
 
 The formatters are proven by formatting what git itself computed and
-comparing with what git prints in the other formats; the product never
-imports this module.
+comparing with what git prints in the other formats; the engine is proven by
+printing what it computed with porcelain_v2() below and comparing with git.
+The product never imports this module.
 """
 
-import subprocess
-
 from git_fswatch.status.model import Branch, Change, Status, Unmerged
+from testlib import git
 
 
 def git_status_v2(cwd, untracked="normal", ignored="no", extra=()):
-    return subprocess.run(
-        ["git", "status", "--porcelain=v2", "-z", "--branch", "--show-stash",
-         "--untracked-files=" + untracked, "--ignored=" + ignored] + list(extra),
-        cwd=cwd, check=True, stdout=subprocess.PIPE).stdout
+    return git("status", "--porcelain=v2", "-z", "--branch", "--show-stash",
+               "--untracked-files=" + untracked, "--ignored=" + ignored, *extra, cwd=cwd)
 
 
 def parse_v2(data):
@@ -74,3 +73,30 @@ def parse_v2(data):
 
 def status_from_git(cwd, untracked="normal", ignored="no", extra=()):
     return parse_v2(git_status_v2(cwd, untracked, ignored, extra))
+
+
+def porcelain_v2(st):
+    """Porcelain v2 -z, without headers: an oracle independent of format_*.py."""
+    # porcelain v2 prints the changed entries, then the unmerged ones
+    items = sorted((c.path, c) for c in st.changes) + \
+        sorted((u.path, u) for u in st.unmerged)
+    out = []
+    for _, c in items:
+        if hasattr(c, "xy"):
+            out.append(b"u %s %s %06o %06o %06o %06o %s %s %s %s\0" % (
+                c.xy.encode(), c.submodule.encode(), c.modes[0], c.modes[1],
+                c.modes[2], c.mode_worktree, c.oids[0].encode(), c.oids[1].encode(),
+                c.oids[2].encode(), c.path))
+        elif c.x in "RC":
+            out.append(b"2 %s%s %s %06o %06o %06o %s %s %s%d %s\0%s\0" % (
+                c.x.encode(), c.y.encode(), c.submodule.encode(), c.mode_head,
+                c.mode_index, c.mode_worktree, c.oid_head.encode(),
+                c.oid_index.encode(), c.x.encode(), c.score, c.path, c.orig_path))
+        else:
+            out.append(b"1 %s%s %s %06o %06o %06o %s %s %s\0" % (
+                c.x.encode(), c.y.encode(), c.submodule.encode(), c.mode_head,
+                c.mode_index, c.mode_worktree, c.oid_head.encode(),
+                c.oid_index.encode(), c.path))
+    out += [b"? " + p + b"\0" for p in st.untracked]
+    out += [b"! " + p + b"\0" for p in st.ignored]
+    return b"".join(out)

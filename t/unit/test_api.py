@@ -1,7 +1,6 @@
 """The client API: answers parsed strictly, every failure is Unavailable."""
 
 import os
-import subprocess
 
 import pytest
 
@@ -10,6 +9,7 @@ from git_fswatch.repo import discover
 from git_fswatch.repo.git import Git
 from git_fswatch.wire import place
 from git_fswatch.wire import protocol
+from testlib import git
 
 
 def msg(*records):
@@ -57,17 +57,12 @@ def test_unusable(records, what):
 
 
 @pytest.fixture
-def repo(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    work = tmp_path / "w"
-    subprocess.run(["git", "init", "-q", str(work)], check=True)
-    return discover.discover(Git(cwd=str(work)))
+def repo(repo):
+    return discover.discover(Git(cwd=repo))
 
 
 def _config(repo, value):
-    subprocess.run(["git", "-C", repo.worktree, "config", "core.fswatchHelper", value],
-                   check=True)
+    git("config", "core.fswatchHelper", value, cwd=repo.worktree)
 
 
 def test_no_helper(repo):

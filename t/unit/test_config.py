@@ -7,6 +7,7 @@ import pytest
 from git_fswatch.repo import helpers
 from git_fswatch.repo.config import Config
 from git_fswatch.repo.git import Git
+from testlib import git
 
 
 @pytest.mark.parametrize("value,command,builtin,timeout", [
@@ -48,30 +49,22 @@ def test_bad_timeouts(text):
         helpers.parse_timeout(text)
 
 
-def _repo(tmp_path, *values):
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+def _repo(top, *values):
     for v in values:
-        subprocess.run(["git", "-C", str(tmp_path), "config", "--add",
-                        helpers.KEY, v], check=True)
-    return Config.read(Git(cwd=str(tmp_path)))
+        git("config", "--add", helpers.KEY, v, cwd=top)
+    return Config.read(Git(cwd=top))
 
 
-def test_last_value_wins(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    config = _repo(tmp_path / "r", "first", "notify --timeout=9")
+def test_last_value_wins(repo):
+    config = _repo(repo, "first", "notify --timeout=9")
     helper = helpers.helper_for(config)
     assert helper.builtin and helper.timeout == 9
 
 
-def test_empty_value_resets(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    config = _repo(tmp_path / "r", "notify", "")
+def test_empty_value_resets(repo):
+    config = _repo(repo, "notify", "")
     assert helpers.helper_for(config) is None
 
 
-def test_unset(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert helpers.helper_for(_repo(tmp_path / "r")) is None
+def test_unset(repo):
+    assert helpers.helper_for(_repo(repo)) is None

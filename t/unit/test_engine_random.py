@@ -8,7 +8,7 @@ A repository is mutated at random in bursts (files, directories, directory
 renames, same-size rewrites in the index's second, modes, symlinks, odd names,
 .gitignore edits, index operations, commits, branch switches, conflicted
 merges); after each burst the engine's answer, printed as porcelain v2 by the
-small independent printer below, must equal `git status --porcelain=v2 -z`
+small independent printer in oracle.py, must equal `git status --porcelain=v2 -z`
 byte for byte, for -uno, -unormal and -uall with --ignored=no, traditional and
 matching, with the helper off and on (the notify helper, started by the API).
 
@@ -30,6 +30,8 @@ from git_fswatch.status import engine
 from git_fswatch.client import api
 from git_fswatch.decline import Decline
 from git_fswatch.status.inputs import DiskInputs
+from oracle import porcelain_v2
+from testlib import SRC, git
 
 MODES = [(u, i) for u in ("no", "normal", "all")
          for i in ("no", "traditional", "matching") if (u, i) != ("no", "matching")]
@@ -40,41 +42,6 @@ NAMES = [b"a", b"b", b"c.o", b"d.txt", b"sp ace", b"q\"uote", b"tab\there",
          b"a-b", b"a.b", b"z"]
 DIRS = [b"d1", b"d2", b"d1/e", b"d2/f/g", b"build", b"a-b.d", b"ign"]
 IGNORES = [b"*.o", b"build/", b"ig*", b"!keep.o", b"d2/f/", b"/z", b"e/", b"*.txt"]
-
-
-def porcelain_v2(st):
-    """Porcelain v2 -z, without headers: an oracle independent of format_*.py."""
-    # porcelain v2 prints the changed entries, then the unmerged ones
-    items = sorted((c.path, c) for c in st.changes) + \
-        sorted((u.path, u) for u in st.unmerged)
-    out = []
-    for _, c in items:
-        if hasattr(c, "xy"):
-            out.append(b"u %s %s %06o %06o %06o %06o %s %s %s %s\0" % (
-                c.xy.encode(), c.submodule.encode(), c.modes[0], c.modes[1],
-                c.modes[2], c.mode_worktree, c.oids[0].encode(), c.oids[1].encode(),
-                c.oids[2].encode(), c.path))
-        elif c.x in "RC":
-            out.append(b"2 %s%s %s %06o %06o %06o %s %s %s%d %s\0%s\0" % (
-                c.x.encode(), c.y.encode(), c.submodule.encode(), c.mode_head,
-                c.mode_index, c.mode_worktree, c.oid_head.encode(),
-                c.oid_index.encode(), c.x.encode(), c.score, c.path, c.orig_path))
-        else:
-            out.append(b"1 %s%s %s %06o %06o %06o %s %s %s\0" % (
-                c.x.encode(), c.y.encode(), c.submodule.encode(), c.mode_head,
-                c.mode_index, c.mode_worktree, c.oid_head.encode(),
-                c.oid_index.encode(), c.path))
-    out += [b"? " + p + b"\0" for p in st.untracked]
-    out += [b"! " + p + b"\0" for p in st.ignored]
-    return b"".join(out)
-
-
-def git(*args, cwd, check=False):
-    p = subprocess.run(["git"] + list(args), cwd=cwd, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
-    if check and p.returncode:
-        raise AssertionError("git %s: %s" % (args, p.stderr.decode()))
-    return p.stdout
 
 
 class World:
@@ -210,40 +177,42 @@ class World:
                 pats = [x for x in pats if not x.startswith(b"!")]
             self.write(where + b".gitignore", b"".join(x + b"\n" for x in pats))
         elif choice in (14, 15):
-            git("add", "--", f, cwd=top)
+            git("add", "--", f, cwd=top, check=False)
         elif choice == 16:
-            git("add", "-A", cwd=top)
+            git("add", "-A", cwd=top, check=False)
         elif choice == 17:
-            git("rm", "-q", "--cached", "--", f, cwd=top)
+            git("rm", "-q", "--cached", "--", f, cwd=top, check=False)
         elif choice == 18:
             # intent-to-add; rarely, since a deleted file beside one makes
             # the engine decline (git pairs them as a worktree rename)
-            git("add", "-N" if r.random() < 0.3 else "-v", "--", f, cwd=top)
+            git("add", "-N" if r.random() < 0.3 else "-v", "--", f, cwd=top, check=False)
         elif choice == 19:
-            git("commit", "-q", "-m", "c", "-a" if r.random() < 0.5 else "-q", cwd=top)
+            git("commit", "-q", "-m", "c", "-a" if r.random() < 0.5 else "-q", cwd=top,
+                check=False)
         elif choice == 20:
             branch = r.choice(["main", "b1", "b2"])
             if r.random() < 0.3:
-                git("branch", "-q", "-f", branch, cwd=top)
+                git("branch", "-q", "-f", branch, cwd=top, check=False)
             else:
-                git("checkout", "-q", branch, cwd=top)
+                git("checkout", "-q", branch, cwd=top, check=False)
         elif choice == 21:
             if r.random() < 0.5:
-                git("merge", "-q", "--no-edit", r.choice(["b1", "b2", "main"]), cwd=top)
+                git("merge", "-q", "--no-edit", r.choice(["b1", "b2", "main"]), cwd=top,
+                    check=False)
             else:
-                git("reset", "-q", "--merge", cwd=top)
+                git("reset", "-q", "--merge", cwd=top, check=False)
         elif choice == 22:
             if r.random() < 0.3:
-                git("update-index", "--index-version", r.choice("234"), cwd=top)
+                git("update-index", "--index-version", r.choice("234"), cwd=top, check=False)
             elif r.random() < 0.5:
-                git("update-index", "--assume-unchanged", "--", f, cwd=top)
+                git("update-index", "--assume-unchanged", "--", f, cwd=top, check=False)
             else:
-                git("update-index", "--no-assume-unchanged", "--", f, cwd=top)
+                git("update-index", "--no-assume-unchanged", "--", f, cwd=top, check=False)
         elif choice == 23:
             if r.random() < 0.2:
-                git("init", "-q", r.choice(DIRS).decode(), cwd=top)
+                git("init", "-q", r.choice(DIRS).decode(), cwd=top, check=False)
             else:
-                git("mv", "-k", "--", f, r.choice(NAMES), cwd=top)
+                git("mv", "-k", "--", f, r.choice(NAMES), cwd=top, check=False)
 
 
 def compare(top, mode, use_helper, seen, pathspecs=()):
@@ -265,31 +234,20 @@ def compare(top, mode, use_helper, seen, pathspecs=()):
     # --no-optional-locks: the oracle must not refresh the index behind the
     # engine's back (that would discard the status cache every time)
     expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z",
-                 "-u" + untracked, "--ignored=" + ignored, "--", *pathspecs, cwd=top)
+                 "-u" + untracked, "--ignored=" + ignored, "--", *pathspecs, cwd=top, check=False)
     if actual != expect:
         return expect, actual
     return None
 
 
-def test_engine_random_against_git_status(tmp_path, monkeypatch, capsys):
+def test_engine_random_against_git_status(repo, monkeypatch, capsys):
     seed = int(os.environ.get("GIT_FSWATCH_TEST_SEED") or random.randrange(1 << 30))
     with capsys.disabled():
         sys.stderr.write("\nstatus random test: GIT_FSWATCH_TEST_SEED=%d\n" % seed)
     rng = random.Random(seed)
-    for k in list(os.environ):
-        if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_"):
-            monkeypatch.delenv(k)
-    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    monkeypatch.setenv("PATH", os.path.join(src, "bin") + os.pathsep + os.environ["PATH"])
-    monkeypatch.setenv("PYTHONPATH", src)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for k, v in (("GIT_AUTHOR_NAME", "A"), ("GIT_AUTHOR_EMAIL", "a@x"),
-                 ("GIT_COMMITTER_NAME", "C"), ("GIT_COMMITTER_EMAIL", "c@x")):
-        monkeypatch.setenv(k, v)
-    top = str(tmp_path / "repo")
-    git("init", "-q", "-b", "main", top, cwd=str(tmp_path), check=True)
-    git("config", "core.fswatchHelper", "notify --timeout=120", cwd=top, check=True)
+    monkeypatch.setenv("PYTHONPATH", SRC)       # for "python -m git_fswatch..." below
+    top = repo
+    git("config", "core.fswatchHelper", "notify --timeout=120", cwd=top)
     try:
         run(top, rng, seed, capsys)
     finally:
@@ -301,10 +259,10 @@ def run(top, rng, seed, capsys):
     world = World(top, rng)
     for _ in range(10):
         world.op()
-    git("add", "-A", cwd=top)
-    git("commit", "-q", "-m", "base", cwd=top)
-    git("branch", "b1", cwd=top)
-    git("branch", "b2", cwd=top)
+    git("add", "-A", cwd=top, check=False)
+    git("commit", "-q", "-m", "base", cwd=top, check=False)
+    git("branch", "b1", cwd=top, check=False)
+    git("branch", "b2", cwd=top, check=False)
     seen = {"compared": 0, "unsupported": 0}
     deadline = time.monotonic() + SECONDS
     bursts = 0

@@ -19,6 +19,7 @@ from git_fswatch.status.inputs import DiskInputs
 from git_fswatch.status.render import render
 
 import oracle
+from testlib import clean_env, git, use_env
 
 SCENARIOS = {
     "unborn-empty": "",
@@ -223,18 +224,8 @@ CONFIGS = [
 ]
 
 def _env(home, config):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "XDG_")) or k == "GIT_FSWATCH_PYTHON"}
-    env.update(HOME=str(home), LANG="C", LC_ALL="C", TZ="UTC", TERM="dumb",
-               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="A U Thor",
-               GIT_AUTHOR_EMAIL="author@example.com", GIT_COMMITTER_NAME="C O Mitter",
-               GIT_COMMITTER_EMAIL="committer@example.com",
-               GIT_AUTHOR_DATE="1112911993 -0700", GIT_COMMITTER_DATE="1112911993 -0700")
-    env["GIT_CONFIG_COUNT"] = str(len(config))
-    for i, (k, v) in enumerate(sorted(config.items())):
-        env["GIT_CONFIG_KEY_%d" % i] = k
-        env["GIT_CONFIG_VALUE_%d" % i] = v
-    return env
+    return clean_env(home, config, GIT_AUTHOR_DATE="1112911993 -0700",
+                     GIT_COMMITTER_DATE="1112911993 -0700")
 
 
 @pytest.fixture(scope="module")
@@ -244,8 +235,7 @@ def repos(tmp_path_factory):
     for name, script in SCENARIOS.items():
         work = top / name
         work.mkdir()
-        subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True,
-                       env=_env(top, {}))
+        git("init", "-q", "-b", "main", work, env=_env(top, {}))
         script = textwrap.dedent(script).replace("REPO", name) or "true"
         subprocess.run(["sh", "-e", "-c", script], cwd=str(work), check=True,
                        env=_env(top, {}), stdout=subprocess.DEVNULL)
@@ -268,18 +258,12 @@ def oracle_compute(repo, req, inputs):
 
 def run_both(monkeypatch, cwd, home, config, args):
     env = _env(home, config)
-    git = subprocess.run(["git", "status"] + args, cwd=str(cwd), env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert git.returncode == 0, git.stderr
-    for k in list(os.environ):
-        if k.startswith("GIT_"):
-            monkeypatch.delenv(k)
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
+    expect = git("status", *args, cwd=cwd, env=env)
+    use_env(monkeypatch, env)
     monkeypatch.chdir(cwd)
     inputs = DiskInputs(env=dict(env), cwd=str(cwd), isatty=False)
     repo = discover.discover(inputs.git)
-    return git.stdout, render(repo, args, inputs, oracle_compute)[0]
+    return expect, render(repo, args, inputs, oracle_compute)[0]
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))

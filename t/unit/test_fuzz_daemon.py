@@ -11,16 +11,15 @@ GIT_FSWATCH_TEST_FUZZ_EXAMPLES for more).
 
 import os
 import socket
-import subprocess
 import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from git_fswatch.wire import protocol
+from testlib import alive, clean_env, git, run_git
 
 EXAMPLES = int(os.environ.get("GIT_FSWATCH_TEST_FUZZ_EXAMPLES", "1000"))
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/sys/fs/inotify"),
                                 reason="no inotify")
@@ -32,34 +31,21 @@ ACTIONS = [b"get", b"listdir", b"fetchall", b"status", b"frob", b"", b"GET",
 KEYS = [b"version", b"action", b"token", b"path", b"x", b"-"]
 
 
-def _env(home):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", LANG="C", LC_ALL="C",
-               GIT_FSWATCH_TEST_SPAWN_WAIT="30",
-               PATH=os.path.join(TOP, "bin") + ":" + env.get("PATH", ""))
-    return env
-
-
-def _git(top, env, *args, stdin=b""):
-    return subprocess.run(("git", "-C", str(top)) + args, env=env, input=stdin,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True).stdout
-
-
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory):
     base = tmp_path_factory.mktemp("fuzz")
     top = base / "w"
-    env = _env(base)
-    subprocess.run(["git", "init", "-q", str(top)], env=env, check=True)
+    env = clean_env(base, GIT_FSWATCH_TEST_SPAWN_WAIT="30")
+    git("init", "-q", "-b", "main", top, env=env)
     (top / "a").write_text("a\n")
     os.makedirs(top / "d" / "e")
     (top / "d" / "e" / "f").write_text("f\n")
-    _git(top, env, "config", "core.fswatchHelper", "notify --timeout=600")
-    _git(top, env, "fswatch-notify", "start")
+    git("config", "core.fswatchHelper", "notify --timeout=600", cwd=top, env=env)
+    git("fswatch-notify", "start", cwd=top, env=env)
     pid = int(protocol.decode(_ask(top, b"version=1\0action=status\0\0")).get("pid"))
     state = {"top": top, "env": env, "pid": pid, "inputs": 0}
     yield state
-    subprocess.run(["git", "-C", str(top), "fswatch-notify", "exit"], env=env)
+    run_git("fswatch-notify", "exit", cwd=top, env=env, check=False)
     sys.stderr.write("fuzzed the daemon with %d inputs (%d warm answers)\n"
                      % (state["inputs"], state.get("warm-answers", 0)))
 
@@ -103,14 +89,6 @@ def _rss_kb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            return "State:\tZ" not in f.read()
-    except OSError:
-        return False
 
 
 @st.composite
@@ -166,7 +144,7 @@ def test_every_request_gets_one_whole_reply(daemon, data, hangup):
         except (BrokenPipeError, ConnectionResetError):
             pass
         s.close()
-    assert _alive(daemon["pid"])
+    assert alive(daemon["pid"])
 
 
 @st.composite
@@ -205,7 +183,7 @@ def test_odd_warm_status_requests_get_one_whole_reply(daemon, records):
     _check_reply(reply)
     if b"\0exit=" in reply:
         daemon["warm-answers"] = daemon.get("warm-answers", 0) + 1
-    assert _alive(daemon["pid"])
+    assert alive(daemon["pid"])
 
 
 def test_oversized_slow_and_vanishing_clients(daemon):
@@ -235,7 +213,7 @@ def test_oversized_slow_and_vanishing_clients(daemon):
         s.recv(5)
         s.close()
     daemon["inputs"] += 121
-    assert _alive(pid)
+    assert alive(pid)
     assert _rss_kb(pid) < rss + 64 * 1024, "the daemon grew by more than 64 MB"
 
 
@@ -251,4 +229,4 @@ def test_after_the_fuzz_the_daemon_answers_exactly(daemon):
     assert sorted(answer.getall("path")) == [b"a", b"d/e/new"]
     status = protocol.decode(_ask(top, b"version=1\0action=status\0\0"))
     assert int(status.get("pid")) == pid
-    assert _alive(pid)
+    assert alive(pid)

@@ -3,7 +3,6 @@
 import hashlib
 import os
 import struct
-import subprocess
 
 import pytest
 
@@ -12,38 +11,26 @@ from git_fswatch.status import engine
 from git_fswatch.repo import index as ix
 from git_fswatch.decline import Decline
 from git_fswatch.status.inputs import DiskInputs
-
-
-def git(*args, cwd):
-    return subprocess.run(["git"] + list(args), cwd=cwd, check=True,
-                          stdout=subprocess.PIPE).stdout
+from testlib import git
 
 
 @pytest.fixture
-def repo(tmp_path, monkeypatch):
-    for k in list(os.environ):
-        if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_TEST"):
-            monkeypatch.delenv(k)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    top = tmp_path / "repo"
-    git("init", "-q", str(top), cwd=str(tmp_path))
-    git("config", "user.name", "U", cwd=str(top))
-    git("config", "user.email", "u@x", cwd=str(top))
+def repo(repo):
+    top = repo
     names = [b"a", b"b/c", b"b/d e", b"b/long" + b"x" * 240, b"new\nline", b"\xc3\xa9",
              b"b-c", b"b.c", b"deep/er/est/f"]
     for n in names:
-        p = os.path.join(os.fsencode(str(top)), n)
+        p = os.path.join(os.fsencode(top), n)
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "wb") as f:
             f.write(n + b"\n")
-    git("add", ".", cwd=str(top))
+    git("add", ".", cwd=top)
     # a path longer than the 12 bits of an entry's name length: index only
-    oid = git("rev-parse", ":a", cwd=str(top)).strip().decode()
+    oid = git("rev-parse", ":a", cwd=top).strip().decode()
     git("update-index", "--add", "--cacheinfo",
-        "100644,%s,%s" % (oid, "/".join(["y" * 200] * 25)), cwd=str(top))
-    git("commit", "-q", "-m", "one", cwd=str(top))
-    return str(top)
+        "100644,%s,%s" % (oid, "/".join(["y" * 200] * 25)), cwd=top)
+    git("commit", "-q", "-m", "one", cwd=top)
+    return top
 
 
 def ls_files(top):
@@ -97,8 +84,7 @@ def test_flags(repo):
 def test_stages(repo):
     oid = git("rev-parse", "HEAD:a", cwd=repo).strip().decode()
     info = "".join("100644 %s %d\tconflict\n" % (oid, s) for s in (1, 2, 3))
-    subprocess.run(["git", "update-index", "--index-info"], cwd=repo,
-                   input=info.encode(), check=True)
+    git("update-index", "--index-info", cwd=repo, input=info.encode())
     idx, rows = mine(repo)
     assert rows == ls_files(repo)
     assert [e[ix.STAGE] for e in idx.entries if e[ix.PATH] == b"conflict"] == [1, 2, 3]

@@ -1,17 +1,17 @@
 """quote.py against git's own quoting (git ls-files) and relative paths."""
 
 import os
-import subprocess
 
 import pytest
 
 from git_fswatch.status.quote import PathFormatter, quote_c, relative
+from testlib import git
 
 
 @pytest.fixture(scope="module")
 def funny_repo(tmp_path_factory):
     top = tmp_path_factory.mktemp("quote")
-    subprocess.run(["git", "init", "-q", str(top)], check=True)
+    git("init", "-q", "-b", "main", top)
     names = []
     for b in range(1, 256):
         if b in (ord("/"), ord(".")):
@@ -21,19 +21,17 @@ def funny_repo(tmp_path_factory):
     for n in names:
         with open(os.path.join(os.fsencode(str(top)), n), "wb") as f:
             f.write(b"x")
-    subprocess.run(["git", "add", "-A"], cwd=str(top), check=True)
+    git("add", "-A", cwd=top)
     return top, names
 
 
 def _ls(top, quote_path):
-    out = subprocess.run(["git", "-c", "core.quotePath=" + quote_path, "ls-files"],
-                         cwd=str(top), check=True, stdout=subprocess.PIPE).stdout
+    out = git("-c", "core.quotePath=" + quote_path, "ls-files", cwd=top)
     return out.split(b"\n")[:-1]
 
 
 def _unquoted(top):
-    out = subprocess.run(["git", "ls-files", "-z"], cwd=str(top), check=True,
-                         stdout=subprocess.PIPE).stdout
+    out = git("ls-files", "-z", cwd=top)
     return out.split(b"\0")[:-1]
 
 

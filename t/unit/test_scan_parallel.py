@@ -14,20 +14,14 @@ import subprocess
 import pytest
 
 from git_fswatch.repo import discover
-from git_fswatch import trace as tr
 from git_fswatch.status import engine, parallel, scan
 from git_fswatch.decline import Decline
 from git_fswatch.repo.git import Git
 from git_fswatch.status.ignore import Ignore
 from git_fswatch.status.inputs import DiskInputs
 from git_fswatch.status.tree import Tree
-
-from test_engine_random import porcelain_v2
-
-
-def git(*args, cwd, check=True):
-    return subprocess.run(["git"] + list(args), cwd=cwd, check=check,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout
+from oracle import porcelain_v2
+from testlib import git, trace_events
 
 
 # -- the plan ------------------------------------------------------------------
@@ -77,17 +71,8 @@ def test_plan_shares_the_work():
 
 # -- the scan ------------------------------------------------------------------
 @pytest.fixture
-def repo(tmp_path, monkeypatch):
-    for k in list(os.environ):
-        if k.startswith("GIT_"):
-            monkeypatch.delenv(k)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for k, v in (("GIT_AUTHOR_NAME", "A"), ("GIT_AUTHOR_EMAIL", "a@x"),
-                 ("GIT_COMMITTER_NAME", "C"), ("GIT_COMMITTER_EMAIL", "c@x")):
-        monkeypatch.setenv(k, v)
-    top = str(tmp_path / "repo")
-    git("init", "-q", top, cwd=str(tmp_path))
+def repo(repo):
+    top = repo
 
     def write(rel, data=None):
         p = os.path.join(top, rel)
@@ -164,42 +149,26 @@ def compute(top, mode, processes, monkeypatch):
     return porcelain_v2(engine.compute(discover.discover(inputs.git), req, inputs))
 
 
-def traced(monkeypatch, tmp_path):
-    path = str(tmp_path / "trace")
-    monkeypatch.setenv("GIT_FSWATCH_TRACE", path)
-    monkeypatch.setattr(tr, "_resolved", False)
-    return path
-
-
-def read(path):
-    """The trace's events: [(name, fields)]."""
-    try:
-        with open(path) as f:
-            return [e for e in map(tr.parse, f) if e is not None]
-    except FileNotFoundError:
-        return []
-
-
 def fields_of(events, name):
     return [fields for n, fields in events if n == name]
 
 
-def test_forked_scan_gives_git_status(repo, monkeypatch, tmp_path):
-    log = traced(monkeypatch, tmp_path)
+def test_forked_scan_gives_git_status(repo, monkeypatch, trace_file):
+    log = trace_file
     for mode in MODES:
         expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z", "--no-renames",
                      "-u" + mode[0], "--ignored=" + mode[1], cwd=repo)
         assert b"\0" in expect
         for n in (1, 2, 3, 5):
             assert compute(repo, mode, n, monkeypatch) == expect, (mode, n)
-    events = read(log)
+    events = trace_events(log)
     for n in (2, 3, 5):
         assert {"processes": n} in fields_of(events, "status.parallel-scan")
     assert fields_of(events, "status.parallel-failed") == []
 
 
-def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, tmp_path):
-    log = traced(monkeypatch, tmp_path)
+def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, trace_file):
+    log = trace_file
     parent = os.getpid()
     real = parallel._do_share
 
@@ -211,14 +180,14 @@ def test_a_scanning_process_killed_costs_a_serial_scan(repo, monkeypatch, tmp_pa
     monkeypatch.setattr(parallel, "_do_share", die_in_child)
     expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z", "--no-renames", cwd=repo)
     assert compute(repo, ("normal", "no"), 2, monkeypatch) == expect
-    events = read(log)
+    events = trace_events(log)
     assert fields_of(events, "status.parallel-scan") == [{"processes": 2}]
     assert fields_of(events, "status.parallel-failed") == [
         {"why": "a scanning process failed: killed by signal 9"}]
 
 
-def test_a_failing_scanning_process_costs_a_serial_scan(repo, monkeypatch, tmp_path):
-    log = traced(monkeypatch, tmp_path)
+def test_a_failing_scanning_process_costs_a_serial_scan(repo, monkeypatch, trace_file):
+    log = trace_file
     parent = os.getpid()
     real = parallel._do_share
 
@@ -230,7 +199,7 @@ def test_a_failing_scanning_process_costs_a_serial_scan(repo, monkeypatch, tmp_p
     monkeypatch.setattr(parallel, "_do_share", fail_in_child)
     expect = git("--no-optional-locks", "status", "--porcelain=v2", "-z", "--no-renames", cwd=repo)
     assert compute(repo, ("normal", "no"), 3, monkeypatch) == expect
-    assert fields_of(read(log), "status.parallel-failed") == [
+    assert fields_of(trace_events(log), "status.parallel-failed") == [
         {"why": "a scanning process failed: OSError: injected"}]
 
 

@@ -1,10 +1,9 @@
 """Cases found reviewing the status engine's full scan over several
-processes (parallel.py) and its git check-ignore co-process (engine.Ignore):
+processes (parallel.py) and its git check-ignore co-process (status/ignore.py):
 what must happen when a process fails or never answers."""
 
 import os
 import signal
-import subprocess
 
 import pytest
 
@@ -15,22 +14,12 @@ from git_fswatch.decline import Decline
 from git_fswatch.repo.git import Git
 from git_fswatch.status.ignore import Ignore
 from git_fswatch.status.inputs import DiskInputs
-
-
-def git(*args, cwd):
-    return subprocess.run(["git"] + list(args), cwd=cwd, check=True,
-                          stdout=subprocess.PIPE).stdout
+from testlib import alive, git
 
 
 @pytest.fixture
-def repo(tmp_path, monkeypatch):
-    for k in list(os.environ):
-        if k.startswith("GIT_") and not k.startswith("GIT_FSWATCH_TEST"):
-            monkeypatch.delenv(k)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    top = str(tmp_path / "repo")
-    git("init", "-q", top, cwd=str(tmp_path))
+def repo(repo):
+    top = repo
     for a in range(4):
         for b in range(3):
             d = os.path.join(top, "d%d" % a, "e%d" % b)
@@ -39,18 +28,8 @@ def repo(tmp_path, monkeypatch):
                 with open(os.path.join(d, name), "w") as f:
                     f.write("%s %s\n" % (d, name))
     git("add", ".", cwd=top)
-    git("-c", "user.name=U", "-c", "user.email=u@x", "commit", "-q", "-m", "base", cwd=top)
+    git("commit", "-q", "-m", "base", cwd=top)
     return top
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead too
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rpartition(")")[2].split()[0] != "Z"
 
 
 class _Late(Exception):
@@ -96,11 +75,11 @@ def test_unsupported_in_our_share_does_not_wait_for_the_others(repo, monkeypatch
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
         for pid in forked:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
     assert len(forked) == 2
-    assert not [pid for pid in forked if _alive(pid)]
+    assert not [pid for pid in forked if alive(pid)]
 
 
 def test_git_flush_off_does_not_stop_check_ignore(repo, monkeypatch):

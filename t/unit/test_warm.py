@@ -4,6 +4,7 @@ inotify, real git; the whole daemon is exercised by t7600-status-warm.sh and
 test_warm_random.py."""
 
 import os
+import pathlib
 import subprocess
 
 import pytest
@@ -14,24 +15,15 @@ from git_fswatch.repo.git import Git, Memo
 from git_fswatch.server.gitdir_watch import GitDirWatch
 from git_fswatch.server.warm_inputs import IndexBytes
 from git_fswatch.wire import protocol
-
-
-def _git(cwd, *args):
-    env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", HOME=str(cwd),
-               GIT_AUTHOR_NAME="a", GIT_AUTHOR_EMAIL="a@example.com",
-               GIT_COMMITTER_NAME="c", GIT_COMMITTER_EMAIL="c@example.com")
-    return subprocess.run(["git"] + list(args), cwd=cwd, env=env, check=True,
-                          stdout=subprocess.PIPE).stdout
+from testlib import git as run_git
 
 
 @pytest.fixture
-def repo(tmp_path):
-    top = tmp_path / "repo"
-    top.mkdir()
-    _git(top, "init", "-q", "-b", "main")
+def repo(repo):
+    top = pathlib.Path(repo)
     (top / "f").write_text("f\n")
-    _git(top, "add", "f")
-    _git(top, "commit", "-q", "-m", "one")
+    run_git("add", "f", cwd=top)
+    run_git("commit", "-q", "-m", "one", cwd=top)
     return top
 
 
@@ -90,7 +82,7 @@ def test_git_memo_remembers_read_only_commands_per_context(repo):
     git.at(str(repo / ".git")).run(["rev-parse", "HEAD"])
     Git(dict(os.environ, X="1"), str(repo), memo).run(["rev-parse", "HEAD"])
     assert memo.hits == 2
-    _git(repo, "commit", "-q", "--allow-empty", "-m", "two")
+    run_git("commit", "-q", "--allow-empty", "-m", "two", cwd=repo)
     memo.enter(("generation", 2))                  # a new context forgets
     c = git.run(["rev-parse", "HEAD"])
     assert memo.hits == 2 and c.stdout != a.stdout
@@ -109,13 +101,13 @@ def test_client_finds_the_git_dir_as_git_does(repo, tmp_path):
     assert discover.find(top + b"/.git/refs") is None
     # a .git file (linked worktree, submodule)
     linked = os.fsencode(str(tmp_path / "linked"))
-    _git(repo, "worktree", "add", "-q", "--detach", os.fsdecode(linked))
+    run_git("worktree", "add", "-q", "--detach", os.fsdecode(linked), cwd=repo)
     worktree, found = discover.find(linked)
     assert worktree == linked
     assert os.path.realpath(found) == os.path.realpath(
         os.fsencode(str(repo / ".git" / "worktrees" / "linked")))
     # a nested repository wins over the outer one
-    _git(repo / "sub", "init", "-q")
+    run_git("init", "-q", cwd=repo / "sub")
     assert discover.find(top + b"/sub/deep") == (top + b"/sub", top + b"/sub/.git")
     bare = tmp_path / "nothing"
     bare.mkdir()
@@ -153,7 +145,7 @@ def test_index_bytes_kept_while_the_file_keeps_its_identity(repo):
     assert kept.read(str(index))[0] is first and kept.hits == 1   # not read again
     # git's way: a new file renamed into place; the old map is unchanged
     (repo / "g").write_text("g\n")
-    _git(repo, "add", "g")
+    run_git("add", "g", cwd=repo)
     second, _ = kept.read(str(index))
     two = index.read_bytes()
     assert second[:] == two != one and first[:] == one

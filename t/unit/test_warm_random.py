@@ -18,21 +18,20 @@ operations that led there.
 
 import os
 import random
-import subprocess
 import time
 
-import test_status_random as world_lib
+import status_world as world_lib
+from testlib import clean_env, run_git
 
 from git_fswatch.trace import parse
 
 
-def _run(world, cmd, config, trace=None):
-    env = world_lib._env(os.path.dirname(world.top), config)
-    env["GIT_FSWATCH_TEST_SPAWN_WAIT"] = "30"
+def _run(world, args, config, trace=None):
+    """git *args* in the world, with *config*, tracing to *trace*."""
+    env = clean_env(os.path.dirname(world.top), config, GIT_FSWATCH_TEST_SPAWN_WAIT="30")
     if trace:
         env["GIT_FSWATCH_TRACE"] = trace
-    p = subprocess.run(cmd, cwd=world.top, env=env, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
+    p = run_git(*args, cwd=world.top, env=env, check=False)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -78,7 +77,7 @@ def _warm_step(world, rng):
 def _warm(world, args, config, trace):
     if os.path.exists(trace):
         os.unlink(trace)
-    got = _run(world, ["git", "fswatch-status"] + args, config, trace)
+    got = _run(world, ["fswatch-status"] + args, config, trace)
     how = None
     with open(trace) as f:
         for name, fields in filter(None, map(parse, f)):
@@ -89,20 +88,18 @@ def _warm(world, args, config, trace):
     return got, how
 
 
-def test_warm_random_bursts(tmp_path):
+def test_warm_random_bursts(repo, tmp_path):
     seed = int(os.environ.get("GIT_FSWATCH_TEST_RANDOM_SEED") or time.time())
     budget = float(os.environ.get("GIT_FSWATCH_TEST_WARM_SECONDS") or 10)
     rng = random.Random(seed)
-    top = str(tmp_path / "repo")
-    subprocess.run(["git", "init", "-q", "-b", "main", top], check=True,
-                   env=world_lib._env(tmp_path))
+    top = repo
     world = world_lib.World(top, rng)
     world.write("a", "a\n")
     world.git("add", "a")
     world.git("commit", "-q", "-m", "first")
     world.git("config", "core.fswatchHelper", "notify")
     trace = str(tmp_path / "trace")
-    assert _run(world, ["git", "fswatch-notify", "start"], {})[0] == 0
+    assert _run(world, ["fswatch-notify", "start"], {})[0] == 0
     hows = {}
     compared = 0
     try:
@@ -114,7 +111,7 @@ def test_warm_random_bursts(tmp_path):
                 else:
                     world.step()
             args, config = rng.choice(world_lib.ARGS), rng.choice(world_lib.CONFIGS)
-            expect = _run(world, ["git", "--no-optional-locks", "status"] + args, config)
+            expect = _run(world, ["--no-optional-locks", "status"] + args, config)
             for _ in range(2):
                 actual, how = _warm(world, args, config, trace)
                 hows[how] = hows.get(how, 0) + 1
@@ -136,14 +133,14 @@ def test_warm_random_bursts(tmp_path):
         for name in (".gitconfig", "ignore"):
             if os.path.exists(os.path.join(home, name)):
                 os.unlink(os.path.join(home, name))
-        expect = _run(world, ["git", "--no-optional-locks", "status", "-s"], {})
+        expect = _run(world, ["--no-optional-locks", "status", "-s"], {})
         for want in ("computed", "from memory"):
             actual, how = _warm(world, ["-s"], {}, trace)
             hows[how] = hows.get(how, 0) + 1
             # "computed" or "computed apart" (a full scan, in a child)
             assert (expect, how.startswith(want)) == (actual, True), (seed, world.log, how)
     finally:
-        _run(world, ["git", "fswatch-notify", "exit"], {})
+        _run(world, ["fswatch-notify", "exit"], {})
     print("warm random status: seed %d, %d bursts, answers %r, %d operations"
           % (seed, compared, hows, len(world.log)))
     assert compared > 0
