@@ -102,7 +102,7 @@ def _repo_and_private():
     except discover.NotARepository as e:
         die(str(e))
     try:
-        private = place.private_dir(repo.git_dir)
+        private = place.private_dir(repo.git_dir, repo.worktree)
     except place.UnsafeDirectory as e:
         die(str(e))
     except OSError as e:

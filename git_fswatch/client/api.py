@@ -75,7 +75,7 @@ def _request(token):
 
 def _query_builtin(repo, helper, token):
     try:
-        private = place.private_dir(repo.git_dir)
+        private = place.private_dir(repo.git_dir, repo.worktree)
     except (place.UnsafeDirectory, OSError) as e:
         raise Unavailable(str(e))
     try:

@@ -94,7 +94,7 @@ def _is_ours(token):
 def answer_v2(token, timeout=None):
     """The bytes the hook prints for version 2; raises Unavailable-like errors."""
     repo = find_repo()
-    private = place.private_path(repo.git_dir)
+    private = place.private_path(repo.git_dir, os.path.realpath(repo.worktree))
     records = [("version", 1), ("action", "get")]
     full = token.startswith(FULL)
     if full:

@@ -69,9 +69,10 @@ def try_warm(argv, environ=None):
     if found is None:
         return None
     try:
-        git_dir = os.path.realpath(found[1])
+        worktree, git_dir = os.path.realpath(found[0]), os.path.realpath(found[1])
         records = request(argv, cwd, git_dir, environ, os.isatty(1))
-        msg = transport.request(os.fsdecode(place.private_path(git_dir)), records, TIMEOUT)
+        msg = transport.request(os.fsdecode(place.private_path(git_dir, worktree)), records,
+                                TIMEOUT)
     except transport.NoDaemon:
         return None
     except (transport.IpcError, OSError, ValueError) as e:

@@ -43,7 +43,7 @@ class Cache:
 
 
 def _path(repo, create):
-    return os.path.join(place.private_dir(repo.git_dir, create=create), FILE_NAME)
+    return os.path.join(place.private_dir(repo.git_dir, repo.worktree, create=create), FILE_NAME)
 
 
 def encode(cache):

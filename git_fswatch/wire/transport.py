@@ -1,6 +1,6 @@
 """The helper's unix socket: where it lives, binding, connecting, spawning.
 
-The socket is ``<git-dir>/fswatch/notify.sock`` (gitdir.private_dir: a
+The socket is ``<git-dir>/fswatch/notify.sock`` (place.private_dir: a
 directory created 0700 and refused when others could enter it).  When that
 path is longer than a unix socket address holds (107 bytes), both sides go
 through ``/proc/self/fd/<dirfd>/notify.sock``, a directory file descriptor

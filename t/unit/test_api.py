@@ -100,6 +100,6 @@ def test_builtin_helper_real_daemon(repo, monkeypatch):
         assert second.token != first.token
     finally:
         from git_fswatch.client import connect
-        connect.ask(repo, place.private_dir(repo.git_dir),
+        connect.ask(repo, place.private_dir(repo.git_dir, repo.worktree),
                    [("version", 1), ("action", "exit")], spawn=False)
     assert not os.path.exists(os.path.join(repo.git_dir, "fswatch", "notify.sock"))
