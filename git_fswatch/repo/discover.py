@@ -44,8 +44,10 @@ def discover(git):
     return Repo(worktree, git_dir, common_dir)
 
 
-def _gitfile_target(path):
-    """The directory a ``gitdir: <path>`` file names, or None."""
+def gitfile_target(path):
+    """The directory a ``gitdir: <path>`` file at *path* (bytes) names, as
+    written (relative to the file's directory if not absolute), or None.
+    Like git's read_gitfile(), only line ends are stripped."""
     try:
         with open(path, "rb") as f:
             line = f.read(4096).split(b"\n", 1)[0].rstrip(b"\r")
@@ -53,7 +55,7 @@ def _gitfile_target(path):
         return None
     if not line.startswith(b"gitdir: "):
         return None
-    return line[len(b"gitdir: "):].strip()
+    return line[len(b"gitdir: "):]
 
 
 def find(cwd):
@@ -70,7 +72,7 @@ def find(cwd):
         if exists:
             if isdir:
                 return d, dotgit
-            target = _gitfile_target(dotgit)
+            target = gitfile_target(dotgit)
             if target is None:
                 return None
             return d, os.path.join(d, target)

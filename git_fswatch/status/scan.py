@@ -22,6 +22,7 @@ import struct
 import time
 
 from git_fswatch.decline import Decline
+from git_fswatch.repo import discover
 from git_fswatch.repo import index as ix
 from git_fswatch.status.tree import S_IFGITLINK, _join
 
@@ -361,15 +362,8 @@ class Scanner:
             return is_git_dir(dotgit)
         if not stat.S_ISREG(st.st_mode):
             return False
-        try:
-            with open(dotgit, "rb") as f:
-                line = f.read(4096).split(b"\n", 1)[0].rstrip(b"\r")
-        except OSError:
-            return False
-        if not line.startswith(b"gitdir: "):
-            return False
-        target = os.path.join(self._abs(path), line[len(b"gitdir: "):])
-        return is_git_dir(target)
+        target = discover.gitfile_target(dotgit)
+        return target is not None and is_git_dir(os.path.join(self._abs(path), target))
 
     def _untracked_dir(self, path, out, out_ignored):
         if self.is_ignored(path, True):
