@@ -49,8 +49,8 @@ The traps it handles (DESIGN.md):
 - a filesystem whose changes inotify does not see (NFS, FUSE, overlay ...)
   mounted below the top is not watched but named in every answer;
 - nothing inside a ``.git`` directory, nor the git dir wherever it is, is
-  watched or reported, except the cookie directory, whose new files are
-  handed to on_cookie(); a ``.git`` entry below the top appearing, going or
+  watched or reported, except the cookie directory, whose new files'
+  names process() returns; a ``.git`` entry below the top appearing, going or
   moving is reported as ``dir/.git`` (a nested repository changes how git
   lists ``dir``);
 - the worktree or the git dir deleted or moved away sets ``gone``.
@@ -166,7 +166,7 @@ class _Dir:
 
 
 class WatchTree:
-    def __init__(self, worktree, git_dir, cookie_dir, journal, on_cookie, inotify=None):
+    def __init__(self, worktree, git_dir, cookie_dir, journal, inotify=None):
         self.worktree = os.fsencode(os.path.abspath(worktree))
         self.git_dir = os.fsencode(os.path.abspath(git_dir))
         self.cookie_dir = os.fsencode(os.path.abspath(cookie_dir))
@@ -174,7 +174,7 @@ class WatchTree:
         self._git_dir_rel = (self.git_dir[len(prefix):]
                              if self.git_dir.startswith(prefix) else None)
         self.journal = journal
-        self._on_cookie = on_cookie
+        self._cookies = []          # the names process() returns
         self._ino = inotify
         self._root = None
         self._wds = {}              # wd -> _Dir, including moved-away ones pending
@@ -249,7 +249,14 @@ class WatchTree:
             self._ino.close()
 
     def process(self):
-        """Read every pending event and act on it.
+        """Read every pending event and act on it; return the names (str) of
+        the sync cookies seen, in order, each once.
+
+        It calls nobody back: the daemon answers the clients waiting for
+        those cookies after this returns.  A name is in the list only if
+        every event before its cookie was acted on, moves held included
+        (see _event); after an overflow, the names of the cookies still in
+        the cookie directory follow (see _overflow).
 
         Consecutive events on one file (a checkout's delete, create, modify
         and close-write of each file) are acted on once, with their masks
@@ -260,8 +267,9 @@ class WatchTree:
         """
         events = self._ino.read()
         if not events:
-            return
+            return []
         self._events += len(events)
+        self._cookies = cookies = []
         overflow = False
         special = (self._cookie_wd, self._gitdir_wd)
         held = None             # a file's event not acted on yet ...
@@ -291,9 +299,10 @@ class WatchTree:
         except WatchLimit as e:
             # Continuity is lost: no token can be answered exactly any more.
             self._fail("watch-limit", str(e))
-            return
+            return cookies
         if overflow:
             self._overflow()
+        return cookies
 
     # ---- events -------------------------------------------------------------
     def _event(self, ev, mask):
@@ -306,7 +315,7 @@ class WatchTree:
                 # for a MOVED_FROM we still hold.
                 self._finish_pending()
                 self._settle()
-                self._on_cookie(os.fsdecode(name))
+                self._cookies.append(os.fsdecode(name))
             elif mask & _SELF_GONE:
                 self._set_gone("the cookie directory '%s' was removed or moved"
                                % os.fsdecode(self.cookie_dir))
@@ -416,13 +425,14 @@ class WatchTree:
         # Cookies created while the queue was full were lost with the other
         # events; those still in the directory were created before now, and
         # the crawl is the new truth: hand them over rather than let the
-        # waiting clients time out.
+        # waiting clients time out (once: those seen before the overflow in
+        # this read are still there too, their clients not answered yet).
         try:
             names = sorted(os.listdir(self.cookie_dir))
         except OSError:
             names = []
-        for name in names:
-            self._on_cookie(os.fsdecode(name))
+        seen = set(self._cookies)
+        self._cookies.extend(n for n in map(os.fsdecode, names) if n not in seen)
 
     def _fail(self, reason, message):
         self.journal.reset(reason)
