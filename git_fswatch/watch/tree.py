@@ -182,7 +182,6 @@ class WatchTree:
         self._pending_old = {}      # ... the same, left over from the previous read
         self._cookie_wd = None
         self._gitdir_wd = None
-        self._dirty = set()         # nodes with dirty entries
         self._rescan = set()        # nodes to list again (see _settle)
         self._suspects = set()      # ... their subdirectories checked at
         self._check = set()         # the next cookie (see _event)
@@ -453,7 +452,6 @@ class WatchTree:
         self._wds = {}
         self._pending = {}
         self._pending_old = {}
-        self._dirty = set()
         self._rescan = set()
         self._suspects = set()
         self._check = set()
@@ -641,7 +639,6 @@ class WatchTree:
         if with_stat:
             node.names, node.stats = _encode(entries)
             node.dirty = None
-            self._dirty.discard(node)
         present = set(subdirs)
         for name in list(node.subdirs):
             if name not in present:
@@ -816,7 +813,6 @@ class WatchTree:
                     self._ino.rm_watch(n.wd)
                 except OSError:
                     pass
-            self._dirty.discard(n)
 
     def _forget(self, node):
         """The kernel dropped the watch (IN_IGNORED)."""
@@ -826,7 +822,6 @@ class WatchTree:
             return
         if self._wds.get(node.wd) is node:
             del self._wds[node.wd]
-        self._dirty.discard(node)
         self._always_for(node, False)
         parent = node.parent
         if parent is not None and parent.subdirs.get(node.name) is node:
@@ -847,7 +842,6 @@ class WatchTree:
             if node.dirty is None:
                 node.dirty = set()
             node.dirty.add(name)
-            self._dirty.add(node)
 
     def _refresh(self, node):
         """Make the stat data we hold of *node*'s entries current, reading
@@ -869,7 +863,6 @@ class WatchTree:
         node.names, node.stats = _encode(entries)
         node.count = len(entries)
         node.dirty = None
-        self._dirty.discard(node)
         return True
 
     def _load(self, node):
@@ -977,8 +970,6 @@ class WatchTree:
         Directory by directory, depth first; within one directory by name.
         A directory that cannot be read gives its own entry, none below.
         """
-        for node in list(self._dirty):
-            self._refresh(node)
         stack = [self._root] if self._root is not None else []
         while stack:
             node = stack.pop()
