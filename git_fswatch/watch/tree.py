@@ -58,10 +58,7 @@ The traps it handles (DESIGN.md):
 
 import errno
 import os
-import stat as _stat
-import struct
 import time
-from collections import namedtuple
 
 from git_fswatch.watch import inotify
 from git_fswatch.watch.inotify import (
@@ -69,13 +66,12 @@ from git_fswatch.watch.inotify import (
     IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
     IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW, IN_UNMOUNT,
     NoEvents, WatchLimit)
+from git_fswatch.watch.nodes import Node
+from git_fswatch.watch.statdata import (
+    IS_DIR, DirStat, StatInfo, is_dir, pack, packed, statinfo, unpacked)
 from git_fswatch.trace import enabled as trace_enabled, trace
 
-__all__ = ["StatInfo", "WatchTree", "WatchLimit", "NoEvents"]
-
-StatInfo = namedtuple("StatInfo", "kind mode size mtime_ns ctime_ns ino")
-
-_KINDS = {_stat.S_IFREG: "f", _stat.S_IFDIR: "d", _stat.S_IFLNK: "l"}
+__all__ = ["StatInfo", "statinfo", "WatchTree", "WatchLimit", "NoEvents"]
 
 _O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
@@ -83,86 +79,6 @@ _NAMESPACE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
 _SELF_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT
 # Events never merged with the next one on the same name (see process()).
 _ALONE = IN_ISDIR | IN_Q_OVERFLOW | _SELF_GONE
-
-
-def statinfo(st):
-    mode = st.st_mode
-    return StatInfo(_KINDS.get(mode & 0o170000, "o"), mode, st.st_size,
-                    st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-# The stat data of an entry is held packed, 36 bytes, in one blob per
-# directory, in the order of the directory's names blob (sorted names joined
-# by NUL, which no name contains).
-_PACKED = struct.Struct("=IqqqQ")
-_pack = _PACKED.pack
-_SIZE = _PACKED.size
-_IS_DIR = _stat.S_IFDIR
-
-
-def _packed(st):
-    return _pack(st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-def _unpacked(data):
-    mode, size, mtime_ns, ctime_ns, ino = _PACKED.unpack(data)
-    return StatInfo(_KINDS.get(mode & 0o170000, "o"), mode, size, mtime_ns, ctime_ns, ino)
-
-
-def _is_dir(data):
-    return (_PACKED.unpack(data)[0] & 0o170000) == _IS_DIR
-
-
-def _encode(entries):
-    """{name: packed} -> (names blob, stat blob), in name order."""
-    names = sorted(entries)
-    return b"\0".join(names), b"".join([entries[n] for n in names])
-
-
-def _decode(names, stats):
-    """The inverse of _encode: [(name, packed)] in name order."""
-    if not stats:
-        return []
-    return list(zip(names.split(b"\0"),
-                    [stats[i:i + _SIZE] for i in range(0, len(stats), _SIZE)]))
-
-
-class _Dir:
-    """A watched directory: a node of the tree."""
-    __slots__ = ("rel", "name", "parent", "wd", "subdirs", "names", "stats",
-                 "count", "dirty", "unwatched")
-
-    def __init__(self, rel, name, parent, wd):
-        self.rel = rel          # b"" for the top, else b"a/b"
-        self.name = name
-        self.parent = parent
-        self.wd = wd
-        self.subdirs = {}       # name -> _Dir
-        self.names = None       # stat data not read yet; else see _encode
-        self.stats = None
-        self.count = 0          # entries at the last listing
-        self.dirty = None       # names whose stat data must be read again
-        self.unwatched = None   # names of subdirectories we cannot watch
-
-    @property
-    def known(self):
-        """Do we hold the stat data of its entries?"""
-        return self.names is not None
-
-    def entries(self):
-        """{name: packed stat data}; only if known."""
-        return dict(_decode(self.names, self.stats))
-
-    def child_rel(self, name):
-        return self.rel + b"/" + name if self.rel else name
-
-    def walk(self):
-        """This node and every node below it."""
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(node.subdirs.values())
 
 
 class WatchTree:
@@ -346,7 +262,7 @@ class WatchTree:
                 # ("sub/" instead of its files), so the entry itself counts.
                 self.journal.record(rel)
                 if node.parent is not None:
-                    self._mark(node.parent, node.name)     # its mtime changed
+                    node.parent.mark(node.name)     # its mtime changed
             return
         if not self._in_tree(node):
             # Inside a directory moved away whose MOVED_TO we have not seen:
@@ -354,9 +270,9 @@ class WatchTree:
             self.journal.record(rel + b"/" if mask & IN_ISDIR else rel)
             self._rescan.add(node)
             return
-        self._mark(node, name)
+        node.mark(name)
         if mask & _NAMESPACE and node.parent is not None:
-            self._mark(node.parent, node.name)     # its mtime changed
+            node.parent.mark(node.name)     # its mtime changed
         if not mask & IN_ISDIR:
             self.journal.record(rel)
             return
@@ -458,7 +374,7 @@ class WatchTree:
         fd = os.open(self.worktree, _O_DIR)
         try:
             wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            self._root = _Dir(b"", b"", None, wd)
+            self._root = Node(b"", b"", None, wd)
             self._wds[wd] = self._root
             subdirs = self._list(self._root, fd)
         finally:
@@ -563,13 +479,13 @@ class WatchTree:
         if wd in (self._cookie_wd, self._gitdir_wd):
             return None         # reached through a path that moved on
         self._watchable(parent, name)
-        self._mark(parent, name)
+        parent.mark(name)
         node = self._wds.get(wd)
         if node is not None:
             if node.parent is not parent or node.name != name:
                 # Known under another name: it moved here and we have not
                 # read that event yet.
-                if self._is_below(parent, node):
+                if parent.is_below(node):
                     # Our picture is too old to hang it there (a loop);
                     # the events still to come will put it right.
                     self._rescan.add(parent)
@@ -582,7 +498,7 @@ class WatchTree:
                 self._detach(node)
                 self._attach(node, parent, name)
             return node
-        node = _Dir(parent.child_rel(name), name, parent, wd)
+        node = Node(parent.child_rel(name), name, parent, wd)
         old = parent.subdirs.get(name)
         if old is not None:
             self._drop(old)     # a directory that was replaced
@@ -599,7 +515,7 @@ class WatchTree:
         lstat() every entry and keep the result; else only count them.
         """
         if with_stat is None:
-            with_stat = node.names is not None
+            with_stat = node.stat is not None
         try:
             it = os.scandir(fd)
         except OSError as e:
@@ -618,7 +534,7 @@ class WatchTree:
                 try:
                     if with_stat:
                         st = entry.stat(follow_symlinks=False)
-                        isdir = st.st_mode & 0o170000 == _IS_DIR
+                        isdir = st.st_mode & 0o170000 == IS_DIR
                     else:
                         # d_type: no lstat (scandir falls back to one where
                         # the filesystem does not fill it in)
@@ -633,12 +549,11 @@ class WatchTree:
                     subdirs.append(name)
                 count += 1
                 if with_stat:
-                    entries[name or fsencode(entry.name)] = _pack(
+                    entries[name or fsencode(entry.name)] = pack(
                         st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         node.count = count
         if with_stat:
-            node.names, node.stats = _encode(entries)
-            node.dirty = None
+            node.stat = DirStat(entries)
         present = set(subdirs)
         for name in list(node.subdirs):
             if name not in present:
@@ -647,14 +562,6 @@ class WatchTree:
             if name not in present:
                 self._watchable(node, name)
         return subdirs
-
-    @staticmethod
-    def _is_below(node, ancestor):
-        while node is not None:
-            if node is ancestor:
-                return True
-            node = node.parent
-        return False
 
     def _in_tree(self, node):
         while node.parent is not None:
@@ -710,8 +617,8 @@ class WatchTree:
                     self._ino.rm_watch(wd)
                 self._rescan.add(node)
                 return
-            known = node.known and with_stat
-            old = node.entries() if known else None
+            known = node.stat is not None and with_stat
+            old = node.stat.entries() if known else None
             old_dirs = set(node.subdirs).union(node.unwatched or ())
             subdirs = self._list(node, fd, with_stat=known)
         finally:
@@ -719,12 +626,12 @@ class WatchTree:
         if subdirs is None:
             return
         if known:
-            new = node.entries()
+            new = node.stat.entries()
             for name in old.keys() | new.keys():
                 before, after = old.get(name), new.get(name)
                 if before != after:
-                    isdir = ((before is not None and _is_dir(before))
-                             or (after is not None and _is_dir(after)))
+                    isdir = ((before is not None and is_dir(before))
+                             or (after is not None and is_dir(after)))
                     self.journal.record(node.child_rel(name) + (b"/" if isdir else b""))
         else:
             # Nothing to compare its files with, and no need: its watch was
@@ -832,37 +739,30 @@ class WatchTree:
             # read tells (without lstat: only subdirectories matter).
             del parent.subdirs[node.name]
             self.journal.record(node.rel + b"/")
-            self._mark(parent, node.name)
+            parent.mark(node.name)
             self._check.add(parent)
 
     # ---- stat data ------------------------------------------------------------
-    def _mark(self, node, name):
-        """An event on parent/name: its stat data, if we hold it, is stale."""
-        if node.names is not None:
-            if node.dirty is None:
-                node.dirty = set()
-            node.dirty.add(name)
-
     def _refresh(self, node):
         """Make the stat data we hold of *node*'s entries current, reading
         it if we never did; False if the directory cannot be read at the
         path we know (it is moving right now: events will tell)."""
-        if node.names is None:
+        stat = node.stat
+        if stat is None:
             return self._load(node)
-        if not node.dirty:
+        if not stat.dirty:
             return True
-        entries = node.entries()
+        entries = stat.entries()
         base = self._abs(node.rel)
-        for name in node.dirty:
+        for name in stat.dirty:
             try:
-                entries[name] = _packed(os.lstat(base + b"/" + name))
+                entries[name] = packed(os.lstat(base + b"/" + name))
             except OSError as e:
                 if e.errno not in (errno.ENOENT, errno.ENOTDIR):
                     return False    # cannot look (no permission): no guess
                 entries.pop(name, None)
-        node.names, node.stats = _encode(entries)
+        node.stat = DirStat(entries)
         node.count = len(entries)
-        node.dirty = None
         return True
 
     def _load(self, node):
@@ -905,7 +805,7 @@ class WatchTree:
                                    and node.child_rel(name) == self._git_dir_rel):
                 continue
             try:
-                entries[name] = _packed(os.lstat(base + b"/" + name))
+                entries[name] = packed(os.lstat(base + b"/" + name))
             except OSError:
                 pass
         return sorted(entries.items())
@@ -914,7 +814,7 @@ class WatchTree:
         """[(name, packed)] of *node*, sorted by name, current; None if
         it cannot be read."""
         if self._refresh(node):
-            return _decode(node.names, node.stats)
+            return node.stat.items()
         return self._uncached(node)
 
     def _find(self, rel):
@@ -962,7 +862,7 @@ class WatchTree:
         entries = self._entries_of(node)
         if entries is None:
             return None
-        return [(name, _unpacked(data)) for name, data in entries]
+        return [(name, unpacked(data)) for name, data in entries]
 
     def fetchall(self):
         """(path, StatInfo) of every entry below the top.
@@ -975,7 +875,7 @@ class WatchTree:
             node = stack.pop()
             below = []
             for name, data in self._entries_of(node) or ():
-                info = _unpacked(data)
+                info = unpacked(data)
                 yield node.child_rel(name), info
                 child = node.subdirs.get(name)
                 if child is not None and info.kind == "d":
@@ -987,7 +887,7 @@ class WatchTree:
         files = known = 0
         for node in self._wds.values():
             files += node.count
-            if node.names is not None:
+            if node.stat is not None:
                 known += 1
         return {
             "watched-directories": len(self._wds),

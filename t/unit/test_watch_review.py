@@ -366,7 +366,7 @@ def test_rmdir_does_not_make_us_lstat_the_whole_parent(tmp_path):
         real_list = f.tree._list
 
         def counting(node, fd, with_stat=None):
-            if (node.names is not None if with_stat is None else with_stat):
+            if (node.stat is not None if with_stat is None else with_stat):
                 lstat_listings.append(node.rel)
             return real_list(node, fd, with_stat)
         f.tree._list = counting
