@@ -66,7 +66,8 @@ from git_fswatch.watch.inotify import (
     IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
     IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW, IN_UNMOUNT,
     NoEvents, WatchLimit)
-from git_fswatch.watch.nodes import Node
+from git_fswatch.watch.moves import Moves
+from git_fswatch.watch.registry import Registry
 from git_fswatch.watch.statdata import (
     IS_DIR, DirStat, StatInfo, is_dir, pack, packed, statinfo, unpacked)
 from git_fswatch.trace import enabled as trace_enabled, trace
@@ -92,10 +93,8 @@ class WatchTree:
         self.journal = journal
         self._cookies = []          # the names process() returns
         self._ino = inotify
-        self._root = None
-        self._wds = {}              # wd -> _Dir, including moved-away ones pending
-        self._pending = {}          # move cookie -> detached _Dir (MOVED_FROM seen)
-        self._pending_old = {}      # ... the same, left over from the previous read
+        self.registry = None        # made by start()
+        self._moves = Moves()
         self._cookie_wd = None
         self._gitdir_wd = None
         self._rescan = set()        # nodes to list again (see _settle)
@@ -131,6 +130,8 @@ class WatchTree:
         self._gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
         self._cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
         self._identity = self._identify()
+        self.registry = Registry(self._ino, self.journal)
+        self.registry.reserve(self._gitdir_wd, self._cookie_wd)
         self._crawl_all()
         self.journal.mark_ready()
 
@@ -207,9 +208,8 @@ class WatchTree:
             if held is not None:
                 self._event(held, held_mask)
             # A MOVED_FROM still unpaired after a whole further read: moved out.
-            for node in self._pending_old.values():
+            for node in self._moves.end_of_read():
                 self._moved_out(node)
-            self._pending_old, self._pending = self._pending, {}
             self._settle()
         except WatchLimit as e:
             # Continuity is lost: no token can be answered exactly any more.
@@ -240,7 +240,8 @@ class WatchTree:
                 self._set_gone("the git dir '%s' was removed or moved"
                                % os.fsdecode(self.git_dir))
             return
-        node = self._wds.get(wd)
+        registry = self.registry
+        node = registry.node_of(wd)
         if node is None:
             return
         if mask & IN_IGNORED:
@@ -248,7 +249,7 @@ class WatchTree:
             return
         if not name:
             if mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT):
-                if node is self._root:
+                if node is registry.root:
                     self._set_gone("the worktree '%s' was removed or moved"
                                    % os.fsdecode(self.worktree))
                 elif mask & IN_UNMOUNT:
@@ -256,7 +257,7 @@ class WatchTree:
             return
         rel = node.child_rel(name)
         if name == b".git" or rel == self._git_dir_rel:
-            if name == b".git" and node is not self._root and self._in_tree(node):
+            if name == b".git" and node is not registry.root and registry.in_tree(node):
                 # A nested repository appears or goes: nothing inside it is
                 # ours, but git now lists its directory differently
                 # ("sub/" instead of its files), so the entry itself counts.
@@ -264,7 +265,7 @@ class WatchTree:
                 if node.parent is not None:
                     node.parent.mark(node.name)     # its mtime changed
             return
-        if not self._in_tree(node):
+        if not registry.in_tree(node):
             # Inside a directory moved away whose MOVED_TO we have not seen:
             # report it under the old path, read it again if it comes back.
             self.journal.record(rel + b"/" if mask & IN_ISDIR else rel)
@@ -283,24 +284,20 @@ class WatchTree:
             # tell) or behind them: check it at the next sync cookie.
             self._suspects.add(node)
         if mask & (IN_DELETE | IN_MOVED_FROM):
-            self._watchable(node, name)
+            registry.watchable(node, name)
         if mask & IN_CREATE:
             self._add_tree(node, name)
         elif mask & IN_DELETE:
-            child = node.subdirs.pop(name, None)
-            if child is not None:
-                self._drop(child)
+            registry.remove(node, name)
         elif mask & IN_MOVED_FROM:
-            child = node.subdirs.pop(name, None)
+            child = node.subdirs.get(name)
             if child is not None:
-                child.parent = None
-                self._pending[ev.cookie] = child
+                registry.detach(child)
+                self._moves.hold(ev.cookie, child)
         elif mask & IN_MOVED_TO:
-            child = self._pending.pop(ev.cookie, None)
-            if child is None:
-                child = self._pending_old.pop(ev.cookie, None)
+            child = self._moves.take(ev.cookie)
             if child is not None:
-                self._attach(child, node, name)
+                registry.attach(child, node, name)
             else:
                 # Moved in from outside the worktree: read all of it.
                 self._add_tree(node, name)
@@ -311,17 +308,13 @@ class WatchTree:
     def _finish_pending(self):
         self._check |= self._suspects
         self._suspects = set()
-        for node in self._pending_old.values():
+        for node in self._moves.finish():
             self._moved_out(node)
-        for node in self._pending.values():
-            self._moved_out(node)
-        self._pending_old = {}
-        self._pending = {}
 
     def _moved_out(self, node):
         """A directory moved out of the tree: stop watching it."""
         trace("moved out of the worktree: %r", node.rel)
-        self._drop(node)
+        self.registry.drop(node)
 
     def _overflow(self):
         self._overflows += 1
@@ -364,27 +357,22 @@ class WatchTree:
 
     def _crawl_all(self):
         t0 = time.monotonic()
-        old_wds = set(self._wds)
-        self._wds = {}
-        self._pending = {}
-        self._pending_old = {}
+        self._moves.clear()
         self._rescan = set()
         self._suspects = set()
         self._check = set()
         fd = os.open(self.worktree, _O_DIR)
         try:
             wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            self._root = Node(b"", b"", None, wd)
-            self._wds[wd] = self._root
-            subdirs = self._list(self._root, fd)
+            old = self.registry.restart(wd)
+            subdirs = self._list(self.registry.root, fd)
         finally:
             os.close(fd)
-        self._scan_below([(self._root, subdirs or ())])
-        for wd in old_wds - set(self._wds):
-            self._ino.rm_watch(wd)
+        self._scan_below([(self.registry.root, subdirs or ())])
+        self.registry.release_old(old)
         self._crawls += 1
         self._crawl_seconds = time.monotonic() - t0
-        trace("crawled %d directories in %.3f s", len(self._wds), self._crawl_seconds)
+        trace("crawled %d directories in %.3f s", len(self.registry), self._crawl_seconds)
 
     def _add_tree(self, parent, name):
         """Watch parent/name (a directory) and everything below it."""
@@ -463,47 +451,34 @@ class WatchTree:
         """parent/name is a directory we cannot watch (unreadable, out of
         file descriptors ...): every answer names it until that changes."""
         trace("cannot watch %r: %s", parent.child_rel(name), err)
-        if parent.unwatched is None:
-            parent.unwatched = set()
-        parent.unwatched.add(name)
-        self.journal.always(parent.child_rel(name) + b"/")
-
-    def _watchable(self, parent, name):
-        """parent/name is watched again, or gone."""
-        if parent.unwatched and name in parent.unwatched:
-            parent.unwatched.discard(name)
-            self.journal.always(parent.child_rel(name) + b"/", False)
+        self.registry.unwatchable(parent, name)
 
     def _adopt(self, parent, name, wd):
         """The node for watch *wd*, found at parent/name; None if not ours."""
-        if wd in (self._cookie_wd, self._gitdir_wd):
+        registry = self.registry
+        if registry.is_reserved(wd):
             return None         # reached through a path that moved on
-        self._watchable(parent, name)
+        registry.watchable(parent, name)
         parent.mark(name)
-        node = self._wds.get(wd)
-        if node is not None:
-            if node.parent is not parent or node.name != name:
-                # Known under another name: it moved here and we have not
-                # read that event yet.
-                if parent.is_below(node):
-                    # Our picture is too old to hang it there (a loop);
-                    # the events still to come will put it right.
-                    self._rescan.add(parent)
-                    return None
-                if node.parent is not None:
-                    # Where we thought it was, something else may stand now
-                    # (a directory renamed and another made in its place
-                    # before we read either event): list that place again.
-                    self._rescan.add(node.parent)
-                self._detach(node)
-                self._attach(node, parent, name)
-            return node
-        node = Node(parent.child_rel(name), name, parent, wd)
-        old = parent.subdirs.get(name)
-        if old is not None:
-            self._drop(old)     # a directory that was replaced
-        parent.subdirs[name] = node
-        self._wds[wd] = node
+        node = registry.node_of(wd)
+        if node is None:
+            return registry.add(parent, name, wd)
+        if node.parent is not parent or node.name != name:
+            # Known under another name: it moved here and we have not
+            # read that event yet.
+            if parent.is_below(node):
+                # Our picture is too old to hang it there (a loop);
+                # the events still to come will put it right.
+                self._rescan.add(parent)
+                return None
+            if node.parent is not None:
+                # Where we thought it was, something else may stand now
+                # (a directory renamed and another made in its place
+                # before we read either event): list that place again.
+                self._rescan.add(node.parent)
+            registry.detach(node)
+            self._moves.discard(node)
+            registry.attach(node, parent, name)
         return node
 
     def _list(self, node, fd, with_stat=None):
@@ -557,16 +532,11 @@ class WatchTree:
         present = set(subdirs)
         for name in list(node.subdirs):
             if name not in present:
-                self._drop(node.subdirs.pop(name))
+                self.registry.remove(node, name)
         for name in list(node.unwatched or ()):
             if name not in present:
-                self._watchable(node, name)
+                self.registry.watchable(node, name)
         return subdirs
-
-    def _in_tree(self, node):
-        while node.parent is not None:
-            node = node.parent
-        return node is self._root
 
     def _settle(self):
         """List again the directories where a watch or a listing failed.
@@ -588,9 +558,9 @@ class WatchTree:
             check, self._check = self._check, set()
             listed = False
             for node in todo | check:
-                if self._wds.get(node.wd) is not node:
+                if not self.registry.holds(node):
                     continue                    # dropped meanwhile
-                if not self._in_tree(node):
+                if not self.registry.in_tree(node):
                     self._rescan.add(node)      # still waiting for its MOVED_TO
                     continue
                 self._relist(node, with_stat=node in todo)
@@ -613,8 +583,7 @@ class WatchTree:
                 return
             if wd != node.wd:
                 # Another directory stands at that path now; ours moved on.
-                if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
-                    self._ino.rm_watch(wd)
+                self.registry.release_stray(wd)
                 self._rescan.add(node)
                 return
             known = node.stat is not None and with_stat
@@ -638,7 +607,7 @@ class WatchTree:
             # held all along, so each change to a file in it came as an
             # event, recorded under the path the directory had then; where
             # that path has changed since, the record of the move or of the
-            # new watch ("dir/", see _attach and _add_tree) came later and
+            # new watch ("dir/", see registry.attach and _add_tree) came later and
             # covers the file's new path.  Its subdirectories are another
             # matter: one we could not watch or list may have come or gone.
             for name in old_dirs.difference(subdirs):
@@ -650,8 +619,7 @@ class WatchTree:
                 # (our picture got ahead of the events, e.g. around an
                 # exchange): stop watching ours; if it lives on elsewhere,
                 # the listing of where it went watches it again.
-                del node.subdirs[name]
-                self._drop(child)
+                self.registry.remove(node, name)
             if name not in node.subdirs:
                 self.journal.record(node.child_rel(name) + b"/")
                 self._add_tree(node, name)
@@ -671,73 +639,19 @@ class WatchTree:
             os.close(fd)
         return wd == node.wd
 
-    def _detach(self, node):
-        parent = node.parent
-        if parent is not None and parent.subdirs.get(node.name) is node:
-            del parent.subdirs[node.name]
-        node.parent = None
-        for pending in (self._pending, self._pending_old):
-            for cookie, n in list(pending.items()):
-                if n is node:
-                    del pending[cookie]
-
-    def _attach(self, node, parent, name):
-        """Hang a detached subtree at parent/name and relabel every path in it."""
-        old = parent.subdirs.get(name)
-        if old is not None and old is not node:
-            # Renamed over an empty directory, which dies; or one half of
-            # an exchange (renameat2 RENAME_EXCHANGE: the other directory
-            # lives on, and its MOVED_FROM from this name, which we would
-            # pair with *node*, comes next).  The events cannot tell them
-            # apart: stop watching the one displaced; the parent is listed
-            # again at the next sync cookie (see _event; by then the second
-            # half of an exchange, queued in the same system call, has been
-            # read), which watches and records whatever directory stands at
-            # each name.  Until then the records of both names cover it.
-            self._drop(old)
-        parent.subdirs[name] = node
-        node.parent = parent
-        node.name = name
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            self._always_for(n, False)
-            n.rel = n.parent.child_rel(n.name)
-            self._always_for(n, True)
-            stack.extend(n.subdirs.values())
-
-    def _always_for(self, node, on):
-        for name in node.unwatched or ():
-            self.journal.always(node.child_rel(name) + b"/", on)
-
-    def _drop(self, node):
-        """Stop watching a subtree that is detached (deleted or moved out)."""
-        for n in node.walk():
-            self._always_for(n, False)
-            if self._wds.get(n.wd) is n:
-                del self._wds[n.wd]
-                try:
-                    self._ino.rm_watch(n.wd)
-                except OSError:
-                    pass
-
     def _forget(self, node):
         """The kernel dropped the watch (IN_IGNORED)."""
-        if node is self._root:
+        if node is self.registry.root:
             self._set_gone("the worktree '%s' was removed or unmounted"
                            % os.fsdecode(self.worktree))
             return
-        if self._wds.get(node.wd) is node:
-            del self._wds[node.wd]
-        self._always_for(node, False)
-        parent = node.parent
-        if parent is not None and parent.subdirs.get(node.name) is node:
+        parent = self.registry.forget(node)
+        if parent is not None:
             # Still in the tree: deleted (rmdir queues the directory's
             # IGNORED before its parent's DELETE), or a filesystem mounted
             # there went away, and what it covered is a directory of ours
             # again.  Which, the listing of the parent at the end of this
             # read tells (without lstat: only subdirectories matter).
-            del parent.subdirs[node.name]
             self.journal.record(node.rel + b"/")
             parent.mark(node.name)
             self._check.add(parent)
@@ -782,8 +696,7 @@ class WatchTree:
             except (OSError, WatchLimit):
                 return False
             if wd != node.wd:
-                if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
-                    self._ino.rm_watch(wd)
+                self.registry.release_stray(wd)
                 return False
             return self._list(node, fd, with_stat=True) is not None
         finally:
@@ -817,19 +730,6 @@ class WatchTree:
             return node.stat.items()
         return self._uncached(node)
 
-    def _find(self, rel):
-        rel = rel.strip(b"/")
-        node = self._root
-        if node is None:
-            return None
-        if rel in (b"", b"."):
-            return node
-        for part in rel.split(b"/"):
-            node = node.subdirs.get(part)
-            if node is None:
-                return None
-        return node
-
     def directories(self, rel):
         """Sorted names of the watched subdirectories of directory *rel*;
         None if *rel* is not a watched directory.
@@ -838,7 +738,7 @@ class WatchTree:
         watched directories are, without reading any stat data: a walk of
         the tree in memory.
         """
-        node = self._find(rel)
+        node = self.registry.find(rel) if self.registry is not None else None
         if node is None:
             return None
         return sorted(node.subdirs)
@@ -848,7 +748,7 @@ class WatchTree:
         that cannot be watched (another filesystem without events, no
         permission ...): every answer names them, and only the disk knows
         what is below them."""
-        node = self._find(rel)
+        node = self.registry.find(rel) if self.registry is not None else None
         if node is None or not node.unwatched:
             return []
         return sorted(node.unwatched)
@@ -856,7 +756,7 @@ class WatchTree:
     def listdir(self, rel):
         """[(name, StatInfo)] of directory *rel*, sorted; None if not watched
         or it cannot be read."""
-        node = self._find(rel)
+        node = self.registry.find(rel) if self.registry is not None else None
         if node is None:
             return None
         entries = self._entries_of(node)
@@ -870,7 +770,8 @@ class WatchTree:
         Directory by directory, depth first; within one directory by name.
         A directory that cannot be read gives its own entry, none below.
         """
-        stack = [self._root] if self._root is not None else []
+        root = self.registry.root if self.registry is not None else None
+        stack = [root] if root is not None else []
         while stack:
             node = stack.pop()
             below = []
@@ -885,12 +786,13 @@ class WatchTree:
     @property
     def stats(self):
         files = known = 0
-        for node in self._wds.values():
+        nodes = self.registry.nodes() if self.registry is not None else ()
+        for node in nodes:
             files += node.count
             if node.stat is not None:
                 known += 1
         return {
-            "watched-directories": len(self._wds),
+            "watched-directories": len(nodes),
             "watches": self._ino.watches if self._ino is not None else 0,
             "files-known": files,
             "stat-cached-directories": known,
@@ -898,8 +800,7 @@ class WatchTree:
             "overflows": self._overflows,
             "crawls": self._crawls,
             "last-crawl-ms": int(self._crawl_seconds * 1000),
-            "unwatchable": sum(len(n.unwatched) for n in self._wds.values()
-                               if n.unwatched),
-            "pending-moves": len(self._pending) + len(self._pending_old),
+            "unwatchable": sum(len(n.unwatched) for n in nodes if n.unwatched),
+            "pending-moves": len(self._moves),
         }
 

@@ -389,7 +389,7 @@ def test_a_directory_that_cannot_be_listed_now_is_tried_once_a_read(tmp_path):
     try:
         os.mkdir(f.p("d"))
         f.start()
-        node = f.tree._find(b"d")
+        node = f.tree.registry.find(b"d")
         os.rename(f.p("d"), f.p("e"))           # not read yet
         tries = []
         real = f.tree._relist
