@@ -62,19 +62,18 @@ import time
 
 from git_fswatch.watch import inotify
 from git_fswatch.watch.inotify import (
-    COOKIE_MASK, DIR_MASK, SELF_MASK,
+    COOKIE_MASK, SELF_MASK,
     IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
     IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW, IN_UNMOUNT,
     NoEvents, WatchLimit)
+from git_fswatch.watch.crawl import Crawler
 from git_fswatch.watch.moves import Moves
 from git_fswatch.watch.registry import Registry
-from git_fswatch.watch.statdata import (
-    IS_DIR, DirStat, StatInfo, is_dir, pack, packed, statinfo, unpacked)
+from git_fswatch.watch.settle import Later, Settler
+from git_fswatch.watch.statdata import DirStat, StatInfo, packed, statinfo, unpacked
 from git_fswatch.trace import enabled as trace_enabled, trace
 
 __all__ = ["StatInfo", "statinfo", "WatchTree", "WatchLimit", "NoEvents"]
-
-_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 _NAMESPACE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
 _SELF_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT
@@ -93,20 +92,16 @@ class WatchTree:
         self.journal = journal
         self._cookies = []          # the names process() returns
         self._ino = inotify
-        self.registry = None        # made by start()
+        self.registry = self.crawler = self.settler = None     # made by start()
         self._moves = Moves()
+        self._later = Later()
         self._cookie_wd = None
         self._gitdir_wd = None
-        self._rescan = set()        # nodes to list again (see _settle)
-        self._suspects = set()      # ... their subdirectories checked at
-        self._check = set()         # the next cookie (see _event)
         self.gone = None
         self._events = 0
         self._overflows = 0
         self._crawls = 0
         self._crawl_seconds = 0.0
-        self._started = time.time()
-        self._devs = {}             # st_dev -> name of a filesystem without events
 
     # ---- the daemon's side -------------------------------------------------
     def fileno(self):
@@ -121,7 +116,7 @@ class WatchTree:
         inotify watches or instances), or OSError.
         """
         inotify.check_filesystem(self.worktree)
-        self._devs[os.stat(self.worktree).st_dev] = None
+        top_dev = os.stat(self.worktree).st_dev
         if not os.path.isdir(self.cookie_dir):
             os.makedirs(self.cookie_dir, 0o700, exist_ok=True)
         inotify.check_filesystem(self.cookie_dir)
@@ -132,6 +127,9 @@ class WatchTree:
         self._identity = self._identify()
         self.registry = Registry(self._ino, self.journal)
         self.registry.reserve(self._gitdir_wd, self._cookie_wd)
+        self.crawler = Crawler(self.worktree, top_dev, self._git_dir_rel, self._ino,
+                               self.registry, self._moves, self._later)
+        self.settler = Settler(self.journal, self.registry, self.crawler, self._later)
         self._crawl_all()
         self.journal.mark_ready()
 
@@ -210,7 +208,7 @@ class WatchTree:
             # A MOVED_FROM still unpaired after a whole further read: moved out.
             for node in self._moves.end_of_read():
                 self._moved_out(node)
-            self._settle()
+            self.settler.settle()
         except WatchLimit as e:
             # Continuity is lost: no token can be answered exactly any more.
             self._fail("watch-limit", str(e))
@@ -229,7 +227,7 @@ class WatchTree:
                 # Everything before the cookie is read: no MOVED_TO is coming
                 # for a MOVED_FROM we still hold.
                 self._finish_pending()
-                self._settle()
+                self.settler.settle()
                 self._cookies.append(os.fsdecode(name))
             elif mask & _SELF_GONE:
                 self._set_gone("the cookie directory '%s' was removed or moved"
@@ -269,7 +267,7 @@ class WatchTree:
             # Inside a directory moved away whose MOVED_TO we have not seen:
             # report it under the old path, read it again if it comes back.
             self.journal.record(rel + b"/" if mask & IN_ISDIR else rel)
-            self._rescan.add(node)
+            self._later.relist(node)
             return
         node.mark(name)
         if mask & _NAMESPACE and node.parent is not None:
@@ -282,11 +280,11 @@ class WatchTree:
             # Our picture of its subdirectories may be ahead of the events
             # (a watch or listing found what later events are still to
             # tell) or behind them: check it at the next sync cookie.
-            self._suspects.add(node)
+            self._later.suspect(node)
         if mask & (IN_DELETE | IN_MOVED_FROM):
             registry.watchable(node, name)
         if mask & IN_CREATE:
-            self._add_tree(node, name)
+            self.crawler.add_tree(node, name)
         elif mask & IN_DELETE:
             registry.remove(node, name)
         elif mask & IN_MOVED_FROM:
@@ -300,14 +298,13 @@ class WatchTree:
                 registry.attach(child, node, name)
             else:
                 # Moved in from outside the worktree: read all of it.
-                self._add_tree(node, name)
+                self.crawler.add_tree(node, name)
         elif mask & IN_ATTRIB and name not in node.subdirs:
             # Maybe it became readable: try to watch it.
-            self._add_tree(node, name)
+            self.crawler.add_tree(node, name)
 
     def _finish_pending(self):
-        self._check |= self._suspects
-        self._suspects = set()
+        self._later.at_cookie()
         for node in self._moves.finish():
             self._moved_out(node)
 
@@ -352,292 +349,14 @@ class WatchTree:
             self.gone = why
 
     # ---- the tree --------------------------------------------------------------
-    def _abs(self, rel):
-        return self.worktree + b"/" + rel if rel else self.worktree
-
     def _crawl_all(self):
         t0 = time.monotonic()
         self._moves.clear()
-        self._rescan = set()
-        self._suspects = set()
-        self._check = set()
-        fd = os.open(self.worktree, _O_DIR)
-        try:
-            wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            old = self.registry.restart(wd)
-            subdirs = self._list(self.registry.root, fd)
-        finally:
-            os.close(fd)
-        self._scan_below([(self.registry.root, subdirs or ())])
-        self.registry.release_old(old)
+        self._later.clear()
+        watched = self.crawler.crawl_all()
         self._crawls += 1
         self._crawl_seconds = time.monotonic() - t0
-        trace("crawled %d directories in %.3f s", len(self.registry), self._crawl_seconds)
-
-    def _add_tree(self, parent, name):
-        """Watch parent/name (a directory) and everything below it."""
-        node, subdirs = self._watch(parent, name)
-        if node is not None:
-            self._scan_below([(node, subdirs)])
-
-    def _scan_below(self, stack):
-        """Watch and list, depth first, the subdirectories of the listed
-        (node, subdirectory names) in *stack*."""
-        while stack:
-            node, subdirs = stack.pop()
-            for name in subdirs:
-                child, below = self._watch(node, name)
-                if child is not None:
-                    stack.append((child, below))
-
-    def _watch(self, parent, name):
-        """Watch parent/name, then list it; return (node, subdirectory names).
-
-        (None, ()) if it is not a directory we can watch.  The watch and the
-        listing are of one and the same directory, the one we opened
-        (without following a symlink), even if the path is renamed or
-        replaced meanwhile.  The parent's stat data for it is read again
-        later: whatever was done in it before this watch changed its mtime
-        without an event.
-        """
-        rel = parent.child_rel(name)
-        try:
-            fd = os.open(self._abs(rel), _O_DIR | os.O_NOFOLLOW)
-        except OSError as e:
-            if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                # Gone or replaced, or a directory above it moved on since
-                # the event: list the parent again once events settle.
-                self._rescan.add(parent)
-            else:
-                self._unwatchable(parent, name, e)
-            return None, ()
-        try:
-            kind = self._without_events(fd)
-            if kind:
-                # Another filesystem mounted here, whose changes inotify
-                # does not see: nobody can tell what changes in it.
-                self._unwatchable(parent, name, "a %s filesystem" % kind)
-                return None, ()
-            try:
-                wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            except OSError as e:
-                self._unwatchable(parent, name, e)
-                return None, ()
-            node = self._adopt(parent, name, wd)
-            if node is None:
-                return None, ()
-            return node, self._list(node, fd) or ()
-        finally:
-            os.close(fd)
-
-    def _without_events(self, fd):
-        """The name of the filesystem of the open directory *fd* if inotify
-        does not see its changes (NFS, FUSE, overlay ...; see
-        inotify.check_filesystem), else None.  One fstat a directory,
-        one statfs a filesystem."""
-        dev = os.fstat(fd).st_dev
-        try:
-            return self._devs[dev]
-        except KeyError:
-            pass
-        try:
-            kind = inotify.fs_type(b"/proc/self/fd/%d" % fd)[1]
-        except OSError:
-            kind = None
-        self._devs[dev] = kind
-        return kind
-
-    def _unwatchable(self, parent, name, err):
-        """parent/name is a directory we cannot watch (unreadable, out of
-        file descriptors ...): every answer names it until that changes."""
-        trace("cannot watch %r: %s", parent.child_rel(name), err)
-        self.registry.unwatchable(parent, name)
-
-    def _adopt(self, parent, name, wd):
-        """The node for watch *wd*, found at parent/name; None if not ours."""
-        registry = self.registry
-        if registry.is_reserved(wd):
-            return None         # reached through a path that moved on
-        registry.watchable(parent, name)
-        parent.mark(name)
-        node = registry.node_of(wd)
-        if node is None:
-            return registry.add(parent, name, wd)
-        if node.parent is not parent or node.name != name:
-            # Known under another name: it moved here and we have not
-            # read that event yet.
-            if parent.is_below(node):
-                # Our picture is too old to hang it there (a loop);
-                # the events still to come will put it right.
-                self._rescan.add(parent)
-                return None
-            if node.parent is not None:
-                # Where we thought it was, something else may stand now
-                # (a directory renamed and another made in its place
-                # before we read either event): list that place again.
-                self._rescan.add(node.parent)
-            registry.detach(node)
-            self._moves.discard(node)
-            registry.attach(node, parent, name)
-        return node
-
-    def _list(self, node, fd, with_stat=None):
-        """Read the entries of the open directory *fd*, watched as *node*;
-        return the names of its subdirectories (None if it cannot be read:
-        it is then listed again later).
-
-        With *with_stat* (by default: if we hold its stat data already),
-        lstat() every entry and keep the result; else only count them.
-        """
-        if with_stat is None:
-            with_stat = node.stat is not None
-        try:
-            it = os.scandir(fd)
-        except OSError as e:
-            trace("cannot list %r: %s", node.rel, e)
-            self._rescan.add(node)
-            return None
-        git_dir_rel = self._git_dir_rel
-        fsencode = os.fsencode
-        entries = {}
-        subdirs = []
-        count = 0
-        with it:
-            for entry in it:
-                if entry.name == ".git":
-                    continue
-                try:
-                    if with_stat:
-                        st = entry.stat(follow_symlinks=False)
-                        isdir = st.st_mode & 0o170000 == IS_DIR
-                    else:
-                        # d_type: no lstat (scandir falls back to one where
-                        # the filesystem does not fill it in)
-                        isdir = entry.is_dir(follow_symlinks=False)
-                except OSError:
-                    continue        # vanished: its event will say so
-                name = None
-                if isdir:
-                    name = fsencode(entry.name)
-                    if git_dir_rel is not None and node.child_rel(name) == git_dir_rel:
-                        continue
-                    subdirs.append(name)
-                count += 1
-                if with_stat:
-                    entries[name or fsencode(entry.name)] = pack(
-                        st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        node.count = count
-        if with_stat:
-            node.stat = DirStat(entries)
-        present = set(subdirs)
-        for name in list(node.subdirs):
-            if name not in present:
-                self.registry.remove(node, name)
-        for name in list(node.unwatched or ()):
-            if name not in present:
-                self.registry.watchable(node, name)
-        return subdirs
-
-    def _settle(self):
-        """List again the directories where a watch or a listing failed.
-
-        An event is read after the fact: by then a directory named in it may
-        have moved on (a later event, maybe not yet read, moves a directory
-        above it).  Where that happened, the directory is listed again once
-        it is back in the tree under its new path, and whatever differs from
-        what we knew is recorded; a directory still moved away waits.
-        """
-        # A listing may send us to list another directory (one of its
-        # subdirectories was known elsewhere, see _adopt): go on while
-        # there is work we can do now, a few rounds at most.
-        # Directories only checked (self._check) are listed without lstat:
-        # their files' events have all been read, only which directory
-        # stands at each subdirectory's name is in question.
-        for _ in range(8):
-            todo, self._rescan = self._rescan, set()
-            check, self._check = self._check, set()
-            listed = False
-            for node in todo | check:
-                if not self.registry.holds(node):
-                    continue                    # dropped meanwhile
-                if not self.registry.in_tree(node):
-                    self._rescan.add(node)      # still waiting for its MOVED_TO
-                    continue
-                self._relist(node, with_stat=node in todo)
-                # (one that cannot be listed now waits for a later read)
-                listed = listed or node not in self._rescan
-            if not listed:
-                break
-
-    def _relist(self, node, with_stat=True):
-        try:
-            fd = os.open(self._abs(node.rel), _O_DIR | (os.O_NOFOLLOW if node.rel else 0))
-        except OSError:
-            self._rescan.add(node)          # moved on again: events will tell
-            return
-        try:
-            try:
-                wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            except OSError:
-                self._rescan.add(node)
-                return
-            if wd != node.wd:
-                # Another directory stands at that path now; ours moved on.
-                self.registry.release_stray(wd)
-                self._rescan.add(node)
-                return
-            known = node.stat is not None and with_stat
-            old = node.stat.entries() if known else None
-            old_dirs = set(node.subdirs).union(node.unwatched or ())
-            subdirs = self._list(node, fd, with_stat=known)
-        finally:
-            os.close(fd)
-        if subdirs is None:
-            return
-        if known:
-            new = node.stat.entries()
-            for name in old.keys() | new.keys():
-                before, after = old.get(name), new.get(name)
-                if before != after:
-                    isdir = ((before is not None and is_dir(before))
-                             or (after is not None and is_dir(after)))
-                    self.journal.record(node.child_rel(name) + (b"/" if isdir else b""))
-        else:
-            # Nothing to compare its files with, and no need: its watch was
-            # held all along, so each change to a file in it came as an
-            # event, recorded under the path the directory had then; where
-            # that path has changed since, the record of the move or of the
-            # new watch ("dir/", see registry.attach and _add_tree) came later and
-            # covers the file's new path.  Its subdirectories are another
-            # matter: one we could not watch or list may have come or gone.
-            for name in old_dirs.difference(subdirs):
-                self.journal.record(node.child_rel(name) + b"/")
-        for name in subdirs:
-            child = node.subdirs.get(name)
-            if child is not None and not self._still_at(child):
-                # Another directory stands there than the one we think
-                # (our picture got ahead of the events, e.g. around an
-                # exchange): stop watching ours; if it lives on elsewhere,
-                # the listing of where it went watches it again.
-                self.registry.remove(node, name)
-            if name not in node.subdirs:
-                self.journal.record(node.child_rel(name) + b"/")
-                self._add_tree(node, name)
-
-    def _still_at(self, node):
-        """Is the directory at *node*'s path the one its watch is on?
-        (True when the path cannot be opened: events will tell.)"""
-        try:
-            fd = os.open(self._abs(node.rel), _O_DIR | os.O_NOFOLLOW)
-        except OSError:
-            return True
-        try:
-            wd = self._ino.add_watch_fd(fd, DIR_MASK)
-        except OSError:
-            return True
-        finally:
-            os.close(fd)
-        return wd == node.wd
+        trace("crawled %d directories in %.3f s", watched, self._crawl_seconds)
 
     def _forget(self, node):
         """The kernel dropped the watch (IN_IGNORED)."""
@@ -654,7 +373,7 @@ class WatchTree:
             # read tells (without lstat: only subdirectories matter).
             self.journal.record(node.rel + b"/")
             parent.mark(node.name)
-            self._check.add(parent)
+            self._later.check(parent)
 
     # ---- stat data ------------------------------------------------------------
     def _refresh(self, node):
@@ -667,7 +386,7 @@ class WatchTree:
         if not stat.dirty:
             return True
         entries = stat.entries()
-        base = self._abs(node.rel)
+        base = self.crawler.path(node.rel)
         for name in stat.dirty:
             try:
                 entries[name] = packed(os.lstat(base + b"/" + name))
@@ -687,18 +406,13 @@ class WatchTree:
         another directory, which no event would ever correct.
         """
         try:
-            fd = os.open(self._abs(node.rel), _O_DIR | (os.O_NOFOLLOW if node.rel else 0))
-        except OSError:
+            fd = self.crawler.reopen(node)
+        except WatchLimit:
+            return False
+        if fd is None:
             return False
         try:
-            try:
-                wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            except (OSError, WatchLimit):
-                return False
-            if wd != node.wd:
-                self.registry.release_stray(wd)
-                return False
-            return self._list(node, fd, with_stat=True) is not None
+            return self.crawler.list(node, fd, with_stat=True) is not None
         finally:
             os.close(fd)
 
@@ -707,15 +421,14 @@ class WatchTree:
         for a directory whose stat data we could not load; None if it
         cannot be listed (made unreadable since the crawl, or gone): we
         do not know what it holds, which is not that it holds nothing."""
-        base = self._abs(node.rel)
+        base = self.crawler.path(node.rel)
         try:
             names = os.listdir(base)
         except OSError:
             return None
         entries = {}
         for name in names:
-            if name == b".git" or (self._git_dir_rel is not None
-                                   and node.child_rel(name) == self._git_dir_rel):
+            if self.crawler.is_git(node, name):
                 continue
             try:
                 entries[name] = packed(os.lstat(base + b"/" + name))
