@@ -56,7 +56,6 @@ The traps it handles (DESIGN.md):
 - the worktree or the git dir deleted or moved away sets ``gone``.
 """
 
-import errno
 import os
 import time
 
@@ -70,7 +69,8 @@ from git_fswatch.watch.crawl import Crawler
 from git_fswatch.watch.moves import Moves
 from git_fswatch.watch.registry import Registry
 from git_fswatch.watch.settle import Later, Settler
-from git_fswatch.watch.statdata import DirStat, StatInfo, packed, statinfo, unpacked
+from git_fswatch.watch.statcache import StatCache
+from git_fswatch.watch.statdata import StatInfo, statinfo
 from git_fswatch.trace import enabled as trace_enabled, trace
 
 __all__ = ["StatInfo", "statinfo", "WatchTree", "WatchLimit", "NoEvents"]
@@ -92,7 +92,8 @@ class WatchTree:
         self.journal = journal
         self._cookies = []          # the names process() returns
         self._ino = inotify
-        self.registry = self.crawler = self.settler = None     # made by start()
+        # The pieces that need the inotify instance, made by start().
+        self.registry = self.crawler = self.settler = self.cache = None
         self._moves = Moves()
         self._later = Later()
         self._cookie_wd = None
@@ -130,6 +131,7 @@ class WatchTree:
         self.crawler = Crawler(self.worktree, top_dev, self._git_dir_rel, self._ino,
                                self.registry, self._moves, self._later)
         self.settler = Settler(self.journal, self.registry, self.crawler, self._later)
+        self.cache = StatCache(self.registry, self.crawler)
         self._crawl_all()
         self.journal.mark_ready()
 
@@ -375,73 +377,9 @@ class WatchTree:
             parent.mark(node.name)
             self._later.check(parent)
 
-    # ---- stat data ------------------------------------------------------------
-    def _refresh(self, node):
-        """Make the stat data we hold of *node*'s entries current, reading
-        it if we never did; False if the directory cannot be read at the
-        path we know (it is moving right now: events will tell)."""
-        stat = node.stat
-        if stat is None:
-            return self._load(node)
-        if not stat.dirty:
-            return True
-        entries = stat.entries()
-        base = self.crawler.path(node.rel)
-        for name in stat.dirty:
-            try:
-                entries[name] = packed(os.lstat(base + b"/" + name))
-            except OSError as e:
-                if e.errno not in (errno.ENOENT, errno.ENOTDIR):
-                    return False    # cannot look (no permission): no guess
-                entries.pop(name, None)
-        node.stat = DirStat(entries)
-        node.count = len(entries)
-        return True
-
-    def _load(self, node):
-        """Read the stat data of *node*'s entries for the first time.
-
-        Its watch was added before; the directory found at its path must
-        be the one that watch is on, else we would keep the stat data of
-        another directory, which no event would ever correct.
-        """
-        try:
-            fd = self.crawler.reopen(node)
-        except WatchLimit:
-            return False
-        if fd is None:
-            return False
-        try:
-            return self.crawler.list(node, fd, with_stat=True) is not None
-        finally:
-            os.close(fd)
-
-    def _uncached(self, node):
-        """[(name, packed)] of what stands at *node*'s path now, held nowhere:
-        for a directory whose stat data we could not load; None if it
-        cannot be listed (made unreadable since the crawl, or gone): we
-        do not know what it holds, which is not that it holds nothing."""
-        base = self.crawler.path(node.rel)
-        try:
-            names = os.listdir(base)
-        except OSError:
-            return None
-        entries = {}
-        for name in names:
-            if self.crawler.is_git(node, name):
-                continue
-            try:
-                entries[name] = packed(os.lstat(base + b"/" + name))
-            except OSError:
-                pass
-        return sorted(entries.items())
-
-    def _entries_of(self, node):
-        """[(name, packed)] of *node*, sorted by name, current; None if
-        it cannot be read."""
-        if self._refresh(node):
-            return node.stat.items()
-        return self._uncached(node)
+    # ---- questions -------------------------------------------------------------
+    def _find(self, rel):
+        return self.registry.find(rel) if self.registry is not None else None
 
     def directories(self, rel):
         """Sorted names of the watched subdirectories of directory *rel*;
@@ -451,7 +389,7 @@ class WatchTree:
         watched directories are, without reading any stat data: a walk of
         the tree in memory.
         """
-        node = self.registry.find(rel) if self.registry is not None else None
+        node = self._find(rel)
         if node is None:
             return None
         return sorted(node.subdirs)
@@ -461,7 +399,7 @@ class WatchTree:
         that cannot be watched (another filesystem without events, no
         permission ...): every answer names them, and only the disk knows
         what is below them."""
-        node = self.registry.find(rel) if self.registry is not None else None
+        node = self._find(rel)
         if node is None or not node.unwatched:
             return []
         return sorted(node.unwatched)
@@ -469,32 +407,13 @@ class WatchTree:
     def listdir(self, rel):
         """[(name, StatInfo)] of directory *rel*, sorted; None if not watched
         or it cannot be read."""
-        node = self.registry.find(rel) if self.registry is not None else None
-        if node is None:
-            return None
-        entries = self._entries_of(node)
-        if entries is None:
-            return None
-        return [(name, unpacked(data)) for name, data in entries]
+        return self.cache.listdir(rel) if self.cache is not None else None
 
     def fetchall(self):
-        """(path, StatInfo) of every entry below the top.
-
-        Directory by directory, depth first; within one directory by name.
-        A directory that cannot be read gives its own entry, none below.
-        """
-        root = self.registry.root if self.registry is not None else None
-        stack = [root] if root is not None else []
-        while stack:
-            node = stack.pop()
-            below = []
-            for name, data in self._entries_of(node) or ():
-                info = unpacked(data)
-                yield node.child_rel(name), info
-                child = node.subdirs.get(name)
-                if child is not None and info.kind == "d":
-                    below.append(child)
-            stack.extend(reversed(below))
+        """(path, StatInfo) of every entry below the top: directory by
+        directory, depth first; within one directory by name.  A directory
+        that cannot be read gives its own entry, none below."""
+        return self.cache.fetchall() if self.cache is not None else iter(())
 
     @property
     def stats(self):
