@@ -1,12 +1,23 @@
 """The crawl: watch a directory first, then list it, and everything below.
 
-Trap it handles (DESIGN.md, trap 1, the new directory race): a directory is
-opened (never through a symlink), the open fd is watched, and only then is
-it listed through that same fd.  Whatever is created in it after the watch
-exists comes as an event; whatever was created before is found by the
-listing; the directory watched and the directory listed are one and the
-same even if its path is renamed or replaced meanwhile.  Subdirectories
-found are crawled the same way, depth first.
+Traps handled here (DESIGN.md):
+- the new directory race (trap 1): a directory is opened, the open fd is
+  watched, and only then is it listed, through that same fd.  Whatever is
+  created in it after the watch exists comes as an event; whatever was
+  created before is found by the listing; the directory watched and the
+  directory listed are one and the same even if its path is renamed or
+  replaced meanwhile.  Subdirectories found are crawled the same way;
+- symlinks are never followed (trap 5): directories are opened with
+  O_NOFOLLOW, watched with IN_ONLYDIR, listed with d_type or lstat();
+- nothing inside a ``.git`` directory, nor the git dir wherever it is, is
+  watched or listed (trap 6);
+- a directory that cannot be watched (no permission, out of file
+  descriptors, or another filesystem mounted there whose changes inotify
+  does not see: NFS, FUSE, overlay ...) is not crawled but registered as
+  unwatchable, and named in every answer (registry.py);
+- a directory that cannot be opened or listed now (it moved on since the
+  event that sent us there) is queued on ``later`` (settle.Later), to be
+  listed again once events settle.
 
 What it keeps, and why no more: the crawl must read every directory (to
 watch the subdirectories) but keeps nothing of its files, not even their
@@ -14,18 +25,6 @@ names, and calls lstat() on none of them (at a million files that was most
 of the crawl's time and of the helper's memory): d_type tells directories
 apart.  Only a directory whose stat data the stat cache holds already is
 listed with lstat() (statcache.py keeps it current from then on).
-
-Directories that cannot be watched (no permission, out of file descriptors,
-or another filesystem mounted there whose changes inotify does not see:
-NFS, FUSE, overlay ...) are not crawled but registered as unwatchable, and
-named in every answer (registry.py).
-
-Nothing inside a ``.git`` directory, nor the git dir wherever it is, is
-watched or listed.
-
-A directory that cannot be opened or listed now (it moved on since the
-event that sent us there) is queued on ``later`` (settle.Later) to be
-listed again once events settle.
 """
 
 import errno

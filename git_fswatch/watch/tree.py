@@ -1,84 +1,55 @@
 """The watch tree: inotify watches on every directory of a worktree.
 
-It keeps a tree of the watched directories (watch descriptor <-> path, kept
-right when directories are created, deleted, renamed or moved in and out),
-turns kernel events into changed paths in the journal, and keeps the lstat()
-data of the entries of the directories that ``listdir`` and ``fetchall`` asked
-about.  No sockets, no git commands: the daemon drives it with start(),
-fileno() and process().
-
-What it holds per file, and why no more: the crawl reads every directory
-(it must, to watch the subdirectories) but keeps nothing of its files, not
-even their names, and calls lstat() on none of them (at a million files that
-was most of the crawl's time and of the helper's memory).  Events alone say
-what changed: a directory's watch exists before the directory is listed, and
-from then on the kernel reports every change to its entries on that watch
-(inotify(7): create, delete, move, write, attribute change of a child), so
-nothing that happens to a file escapes a path record.  What the watch tree
-cannot see (a file changed through a hard link in another directory, a write
-through a shared mapping) is unseen by any inotify watcher and would make a
-stat cache stale as well.
-
-The stat data is read the first time ``listdir`` or ``fetchall`` asks for a
-directory (lstat of each entry, after its watch exists) and kept, packed in
-two bytes blobs per directory (the names, and 36 bytes of stat data each);
-an event on an entry marks it to be read again.  A directory whose listing
-we never asked for has nothing to compare when it must be listed again
-after a race (see _settle); it then records its subdirectories that came or
-went, and events on its own watch, held all along, cover its files.
+The facade the daemon drives (start(), fileno(), process(), check(),
+close()) and asks (directories(), unwatchable(), listdir(), fetchall(),
+stats, gone).  It turns kernel events into changed paths in the journal,
+and keeps the lstat() data of the directories that ``listdir`` and
+``fetchall`` asked about.  No sockets, no git commands, and no callbacks:
+process() returns the names of the sync cookies it read, each once every
+event before it was acted on, and the daemon answers its clients after
+process() has returned.
 
 Paths are bytes relative to the worktree top; a directory is recorded as
 ``b"dir/"``, meaning that it and everything below it may have changed.
 
-The traps it handles (DESIGN.md):
-- a new directory is watched first and listed second, recursively, so that
-  nothing created inside it before its watch existed is missed (it is
-  recorded as ``dir/``);
-- a renamed directory keeps its watches (they follow the inode), so the whole
-  subtree is re-labelled with its new path; MOVED_FROM waits for its MOVED_TO
-  (paired by cookie) until the next non-empty read or the next sync cookie,
-  then counts as "moved out of the tree" and its watches are removed;
-- two directories swapped (renameat2 RENAME_EXCHANGE), or events that
-  describe a past our picture has already overtaken (a watch added after
-  an IGNORED or a CREATE finds what later events still tell): a directory
-  that had a directory created, deleted or moved in it is listed again at
-  the next sync cookie, and each subdirectory's path is checked to lead to
-  the directory its watch is on;
-- IN_Q_OVERFLOW resets the journal and crawls again;
-- symlinks are never followed (lstat, IN_DONT_FOLLOW, IN_ONLYDIR);
-- a filesystem whose changes inotify does not see (NFS, FUSE, overlay ...)
-  mounted below the top is not watched but named in every answer;
-- nothing inside a ``.git`` directory, nor the git dir wherever it is, is
-  watched or reported, except the cookie directory, whose new files'
-  names process() returns; a ``.git`` entry below the top appearing, going or
-  moving is reported as ``dir/.git`` (a nested repository changes how git
-  lists ``dir``);
-- the worktree or the git dir deleted or moved away sets ``gone``.
+Each piece has one job, and each trap of DESIGN.md is handled (and told)
+where that job is done:
+- nodes.py: the record of one watched directory;
+- registry.py: watch descriptors <-> nodes and the tree's shape; a renamed
+  directory's subtree re-labelled (trap 2); the subdirectories that
+  cannot be watched, named in every answer;
+- crawl.py: watch first, list second, recursively (trap 1); symlinks never
+  followed (trap 5); ``.git`` never watched (trap 6); filesystems without
+  events mounted below the top;
+- moves.py: a MOVED_FROM held by cookie until its MOVED_TO, the next read
+  or the next sync cookie; then moved out of the tree (trap 2);
+- settle.py: directories listed again after races, and exchanges
+  (renameat2 RENAME_EXCHANGE) checked at the sync cookie;
+- events.py: what each event means: the records, nested repositories, the
+  sync cookie, the repository gone;
+- statdata.py, statcache.py: the stat data that ``listdir`` and
+  ``fetchall`` answer, read when first asked for, kept current by events;
+- here: starting, IN_Q_OVERFLOW (trap 3: a new journal instance and a new
+  crawl), the watch limit running out while running (trap 8: continuity
+  lost), and the worktree or the git dir gone, including moved with a
+  directory above them, which no event tells (trap 9, check()).
 """
 
 import os
 import time
 
 from git_fswatch.watch import inotify
-from git_fswatch.watch.inotify import (
-    COOKIE_MASK, SELF_MASK,
-    IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
-    IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW, IN_UNMOUNT,
-    NoEvents, WatchLimit)
+from git_fswatch.watch.inotify import COOKIE_MASK, SELF_MASK, NoEvents, WatchLimit
 from git_fswatch.watch.crawl import Crawler
+from git_fswatch.watch.events import EventReader, Seen
 from git_fswatch.watch.moves import Moves
 from git_fswatch.watch.registry import Registry
 from git_fswatch.watch.settle import Later, Settler
 from git_fswatch.watch.statcache import StatCache
 from git_fswatch.watch.statdata import StatInfo, statinfo
-from git_fswatch.trace import enabled as trace_enabled, trace
+from git_fswatch.trace import trace
 
 __all__ = ["StatInfo", "statinfo", "WatchTree", "WatchLimit", "NoEvents"]
-
-_NAMESPACE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
-_SELF_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT
-# Events never merged with the next one on the same name (see process()).
-_ALONE = IN_ISDIR | IN_Q_OVERFLOW | _SELF_GONE
 
 
 class WatchTree:
@@ -90,14 +61,12 @@ class WatchTree:
         self._git_dir_rel = (self.git_dir[len(prefix):]
                              if self.git_dir.startswith(prefix) else None)
         self.journal = journal
-        self._cookies = []          # the names process() returns
         self._ino = inotify
-        # The pieces that need the inotify instance, made by start().
-        self.registry = self.crawler = self.settler = self.cache = None
         self._moves = Moves()
         self._later = Later()
-        self._cookie_wd = None
-        self._gitdir_wd = None
+        # The pieces that need the inotify instance, made by start().
+        self.registry = self.crawler = self.settler = self.cache = None
+        self._reader = None
         self.gone = None
         self._events = 0
         self._overflows = 0
@@ -123,15 +92,19 @@ class WatchTree:
         inotify.check_filesystem(self.cookie_dir)
         if self._ino is None:
             self._ino = inotify.Inotify()
-        self._gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
-        self._cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
+        gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
+        cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
         self._identity = self._identify()
         self.registry = Registry(self._ino, self.journal)
-        self.registry.reserve(self._gitdir_wd, self._cookie_wd)
+        self.registry.reserve(gitdir_wd, cookie_wd)
         self.crawler = Crawler(self.worktree, top_dev, self._git_dir_rel, self._ino,
                                self.registry, self._moves, self._later)
         self.settler = Settler(self.journal, self.registry, self.crawler, self._later)
         self.cache = StatCache(self.registry, self.crawler)
+        self._reader = EventReader((self.worktree, self.git_dir, self.cookie_dir),
+                                   self._git_dir_rel, gitdir_wd, cookie_wd,
+                                   self.journal, self.registry, self.crawler,
+                                   self._moves, self._later, self.settler)
         self._crawl_all()
         self.journal.mark_ready()
 
@@ -171,151 +144,31 @@ class WatchTree:
         It calls nobody back: the daemon answers the clients waiting for
         those cookies after this returns.  A name is in the list only if
         every event before its cookie was acted on, moves held included
-        (see _event); after an overflow, the names of the cookies still in
-        the cookie directory follow (see _overflow).
-
-        Consecutive events on one file (a checkout's delete, create, modify
-        and close-write of each file) are acted on once, with their masks
-        together: what an event on a file does (mark it and maybe its
-        directory stale, record its path) is the same done once or four
-        times, and nothing else happens in between.  A checkout of 50,000
-        files is 200,000 events; this makes it 50,000 calls of _event.
+        (see events.py); after an overflow, the names of the cookies still
+        in the cookie directory follow (see _overflow).
         """
         events = self._ino.read()
         if not events:
             return []
         self._events += len(events)
-        self._cookies = cookies = []
-        overflow = False
-        special = (self._cookie_wd, self._gitdir_wd)
-        held = None             # a file's event not acted on yet ...
-        held_mask = 0           # ... and the masks of its run
+        seen = Seen()
         try:
-            for ev in events:
-                mask = ev.mask
-                if held is not None:
-                    if not mask & _ALONE and ev.name == held.name and ev.wd == held.wd:
-                        held_mask |= mask
-                        continue
-                    self._event(held, held_mask)
-                    held = None
-                if mask & IN_Q_OVERFLOW:
-                    overflow = True
-                elif not mask & _ALONE and ev.name and ev.wd not in special:
-                    held, held_mask = ev, mask
-                else:
-                    self._event(ev, mask)
-            if held is not None:
-                self._event(held, held_mask)
-            # A MOVED_FROM still unpaired after a whole further read: moved out.
-            for node in self._moves.end_of_read():
-                self._moved_out(node)
-            self.settler.settle()
+            self._reader.act(events, seen)
         except WatchLimit as e:
             # Continuity is lost: no token can be answered exactly any more.
+            self._gone(seen)
             self._fail("watch-limit", str(e))
-            return cookies
-        if overflow:
-            self._overflow()
-        return cookies
+            return seen.cookies
+        self._gone(seen)
+        if seen.overflow:
+            self._overflow(seen.cookies)
+        return seen.cookies
 
-    # ---- events -------------------------------------------------------------
-    def _event(self, ev, mask):
-        wd, name = ev.wd, ev.name
-        if trace_enabled():
-            trace("event wd=%d %s %r", wd, inotify.mask_names(mask), name)
-        if wd == self._cookie_wd:
-            if mask & (IN_CREATE | IN_MOVED_TO) and name:
-                # Everything before the cookie is read: no MOVED_TO is coming
-                # for a MOVED_FROM we still hold.
-                self._finish_pending()
-                self.settler.settle()
-                self._cookies.append(os.fsdecode(name))
-            elif mask & _SELF_GONE:
-                self._set_gone("the cookie directory '%s' was removed or moved"
-                               % os.fsdecode(self.cookie_dir))
-            return
-        if wd == self._gitdir_wd:
-            if mask & _SELF_GONE:
-                self._set_gone("the git dir '%s' was removed or moved"
-                               % os.fsdecode(self.git_dir))
-            return
-        registry = self.registry
-        node = registry.node_of(wd)
-        if node is None:
-            return
-        if mask & IN_IGNORED:
-            self._forget(node)
-            return
-        if not name:
-            if mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT):
-                if node is registry.root:
-                    self._set_gone("the worktree '%s' was removed or moved"
-                                   % os.fsdecode(self.worktree))
-                elif mask & IN_UNMOUNT:
-                    self.journal.record(node.rel + b"/")
-            return
-        rel = node.child_rel(name)
-        if name == b".git" or rel == self._git_dir_rel:
-            if name == b".git" and node is not registry.root and registry.in_tree(node):
-                # A nested repository appears or goes: nothing inside it is
-                # ours, but git now lists its directory differently
-                # ("sub/" instead of its files), so the entry itself counts.
-                self.journal.record(rel)
-                if node.parent is not None:
-                    node.parent.mark(node.name)     # its mtime changed
-            return
-        if not registry.in_tree(node):
-            # Inside a directory moved away whose MOVED_TO we have not seen:
-            # report it under the old path, read it again if it comes back.
-            self.journal.record(rel + b"/" if mask & IN_ISDIR else rel)
-            self._later.relist(node)
-            return
-        node.mark(name)
-        if mask & _NAMESPACE and node.parent is not None:
-            node.parent.mark(node.name)     # its mtime changed
-        if not mask & IN_ISDIR:
-            self.journal.record(rel)
-            return
-        self.journal.record(rel + b"/")
-        if mask & _NAMESPACE:
-            # Our picture of its subdirectories may be ahead of the events
-            # (a watch or listing found what later events are still to
-            # tell) or behind them: check it at the next sync cookie.
-            self._later.suspect(node)
-        if mask & (IN_DELETE | IN_MOVED_FROM):
-            registry.watchable(node, name)
-        if mask & IN_CREATE:
-            self.crawler.add_tree(node, name)
-        elif mask & IN_DELETE:
-            registry.remove(node, name)
-        elif mask & IN_MOVED_FROM:
-            child = node.subdirs.get(name)
-            if child is not None:
-                registry.detach(child)
-                self._moves.hold(ev.cookie, child)
-        elif mask & IN_MOVED_TO:
-            child = self._moves.take(ev.cookie)
-            if child is not None:
-                registry.attach(child, node, name)
-            else:
-                # Moved in from outside the worktree: read all of it.
-                self.crawler.add_tree(node, name)
-        elif mask & IN_ATTRIB and name not in node.subdirs:
-            # Maybe it became readable: try to watch it.
-            self.crawler.add_tree(node, name)
+    def _gone(self, seen):
+        for why in seen.gone:
+            self._set_gone(why)
 
-    def _finish_pending(self):
-        self._later.at_cookie()
-        for node in self._moves.finish():
-            self._moved_out(node)
-
-    def _moved_out(self, node):
-        """A directory moved out of the tree: stop watching it."""
-        trace("moved out of the worktree: %r", node.rel)
-        self.registry.drop(node)
-
-    def _overflow(self):
+    def _overflow(self, cookies):
         self._overflows += 1
         trace("IN_Q_OVERFLOW: events were lost; resetting and crawling again")
         self.journal.reset("overflow")
@@ -338,19 +191,9 @@ class WatchTree:
             names = sorted(os.listdir(self.cookie_dir))
         except OSError:
             names = []
-        seen = set(self._cookies)
-        self._cookies.extend(n for n in map(os.fsdecode, names) if n not in seen)
+        seen = set(cookies)
+        cookies.extend(n for n in map(os.fsdecode, names) if n not in seen)
 
-    def _fail(self, reason, message):
-        self.journal.reset(reason)
-        self._set_gone(message)
-
-    def _set_gone(self, why):
-        if self.gone is None:
-            trace("gone: %s", why)
-            self.gone = why
-
-    # ---- the tree --------------------------------------------------------------
     def _crawl_all(self):
         t0 = time.monotonic()
         self._moves.clear()
@@ -360,22 +203,14 @@ class WatchTree:
         self._crawl_seconds = time.monotonic() - t0
         trace("crawled %d directories in %.3f s", watched, self._crawl_seconds)
 
-    def _forget(self, node):
-        """The kernel dropped the watch (IN_IGNORED)."""
-        if node is self.registry.root:
-            self._set_gone("the worktree '%s' was removed or unmounted"
-                           % os.fsdecode(self.worktree))
-            return
-        parent = self.registry.forget(node)
-        if parent is not None:
-            # Still in the tree: deleted (rmdir queues the directory's
-            # IGNORED before its parent's DELETE), or a filesystem mounted
-            # there went away, and what it covered is a directory of ours
-            # again.  Which, the listing of the parent at the end of this
-            # read tells (without lstat: only subdirectories matter).
-            self.journal.record(node.rel + b"/")
-            parent.mark(node.name)
-            self._later.check(parent)
+    def _fail(self, reason, message):
+        self.journal.reset(reason)
+        self._set_gone(message)
+
+    def _set_gone(self, why):
+        if self.gone is None:
+            trace("gone: %s", why)
+            self.gone = why
 
     # ---- questions -------------------------------------------------------------
     def _find(self, rel):
@@ -435,4 +270,3 @@ class WatchTree:
             "unwatchable": sum(len(n.unwatched) for n in nodes if n.unwatched),
             "pending-moves": len(self._moves),
         }
-
