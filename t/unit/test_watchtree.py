@@ -368,13 +368,13 @@ def test_directory_moved_out_of_the_tree(fx_split, tmp_path):
     fx = fx_split
     sh("mkdir -p gone/s && touch gone/s/x", fx.wt)
     fx.start()
-    watches = fx.tree._ino.watches
+    watches = fx.tree.stats["watches"]
     outside = str(tmp_path / "outside")
     os.rename(fx.p("gone"), outside)
     got = fx.changes()
     assert b"gone/" in got
     # The cookie finished the move: its watches are gone.
-    assert fx.tree._ino.watches == watches - 2
+    assert fx.tree.stats["watches"] == watches - 2
     assert fx.tree.stats["watched-directories"] == 1
     with open(os.path.join(outside, "s", "x"), "a") as f:
         f.write("not ours")
@@ -397,6 +397,26 @@ def test_directory_moved_in_from_outside(fx_split, tmp_path):
     assert dict(fx.tree.fetchall()) == fx.walk()
 
 
+def test_move_pairing_on_its_own():
+    """moves.Moves: a MOVED_FROM is held by its cookie until its MOVED_TO,
+    for the rest of its read and one read more, or until a sync cookie; a
+    directory found elsewhere meanwhile is held no longer."""
+    from git_fswatch.watch.moves import Moves
+    m = Moves()
+    a, b, c = object(), object(), object()
+    m.hold(1, a)
+    assert m.end_of_read() == [] and len(m) == 1
+    m.hold(2, b)
+    assert m.take(1) is a and m.take(1) is None
+    assert m.end_of_read() == []
+    assert m.end_of_read() == [b] and len(m) == 0
+    m.hold(3, a)
+    m.hold(4, b)
+    m.hold(5, c)
+    m.discard(b)
+    assert m.finish() == [a, c] and len(m) == 0
+
+
 def test_unpaired_moved_from_waits_for_the_next_read(tmp_path):
     """A MOVED_FROM at the end of a read is held until the next read."""
     fx = Fixture(tmp_path, inotify=OneEventPerRead())
@@ -405,7 +425,7 @@ def test_unpaired_moved_from_waits_for_the_next_read(tmp_path):
     os.rename(fx.p("a"), fx.p("b"))
     fx.tree.process()                   # MOVED_FROM only
     assert fx.tree.stats["pending-moves"] == 1
-    assert fx.tree._ino.watches == 5    # git dir, cookies, top, a, a/s: kept
+    assert fx.tree.stats["watches"] == 5    # git dir, cookies, top, a, a/s: kept
     fx.tree.process()                   # MOVED_TO: paired
     assert fx.tree.stats["pending-moves"] == 0
     with open(fx.p("b", "s", "x"), "a") as f:
@@ -747,7 +767,7 @@ def test_event_inside_a_directory_between_its_move_events(tmp_path):
     fx.start()
     sh("mv a b && mkdir b/new && touch b/new/y", fx.wt)
     got = fx.changes()
-    assert fx.tree._ino.swapped == 1
+    assert fx.ino.swapped == 1
     assert {b"a/", b"b/"} <= got
     with open(fx.p("b", "new", "y"), "a") as f:
         f.write("edit")
@@ -1003,7 +1023,7 @@ def test_directory_replaced_between_watch_and_listing(tmp_path, when):
         fx.start()
         sh("mkdir -p victim/sub && touch victim/orig", fx.wt)
     got = fx.changes()
-    assert fx.tree._ino.fired
+    assert fx.ino.fired
     if when == "event":
         # The rename came after our cookie: this answer (if the listing of
         # the top at the cookie found it) or the next has it.
