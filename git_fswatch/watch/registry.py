@@ -18,9 +18,9 @@ The watches of the git dir and of the cookie directory are ``reserved``:
 never a node, never removed as a stray.
 """
 
-__all__ = ["Registry"]
-
 from git_fswatch.watch.nodes import Node
+
+__all__ = ["Registry"]
 
 
 class Registry:

@@ -84,8 +84,9 @@ class Settler:
         and check those that the events made suspect.
 
         A listing may send us to list another directory (one of its
-        subdirectories was known elsewhere, see crawl.Crawler._adopt): go
-        on while there is work we can do now, a few rounds at most.
+        subdirectories was known elsewhere: the crawl then lists again
+        where it was): go on while there is work we can do now, a few
+        rounds at most.
         Directories only checked are listed without lstat: their files'
         events have all been read, only which directory stands at each
         subdirectory's name is in question.
