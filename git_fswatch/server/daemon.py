@@ -213,7 +213,7 @@ class Daemon:
         self.journal = Journal()
         try:
             self.watch = WatchTree(self.repo.worktree, self.repo.git_dir,
-                                   self.cookie_dir, self.journal, self._on_cookie)
+                                   self.cookie_dir, self.journal)
             self.watch.start()
         except (inotify.WatchLimit, inotify.InstanceLimit,
                 inotify.NoEvents) as e:
@@ -343,7 +343,10 @@ class Daemon:
             self.listener.remove_socket()
 
     def _read_events(self):
-        self.watch.process()
+        # The watcher returns the cookies it saw once every event before
+        # each was acted on; their clients are answered now, outside it.
+        for name in self.watch.process():
+            self._on_cookie(name)
 
     def _expire(self, now):
         for child in self.children:
@@ -485,8 +488,7 @@ class Daemon:
         self.pending[name] = client
 
     def _on_cookie(self, name):
-        if isinstance(name, bytes):
-            name = os.fsdecode(name)
+        """The cookie *name* (str) came back through inotify: answer its client."""
         client = self.pending.get(name)
         if client is None:
             return

@@ -1,172 +1,59 @@
 """The watch tree: inotify watches on every directory of a worktree.
 
-It keeps a tree of the watched directories (watch descriptor <-> path, kept
-right when directories are created, deleted, renamed or moved in and out),
-turns kernel events into changed paths in the journal, and keeps the lstat()
-data of the entries of the directories that ``listdir`` and ``fetchall`` asked
-about.  No sockets, no git commands: the daemon drives it with start(),
-fileno() and process().
-
-What it holds per file, and why no more: the crawl reads every directory
-(it must, to watch the subdirectories) but keeps nothing of its files, not
-even their names, and calls lstat() on none of them (at a million files that
-was most of the crawl's time and of the helper's memory).  Events alone say
-what changed: a directory's watch exists before the directory is listed, and
-from then on the kernel reports every change to its entries on that watch
-(inotify(7): create, delete, move, write, attribute change of a child), so
-nothing that happens to a file escapes a path record.  What the watch tree
-cannot see (a file changed through a hard link in another directory, a write
-through a shared mapping) is unseen by any inotify watcher and would make a
-stat cache stale as well.
-
-The stat data is read the first time ``listdir`` or ``fetchall`` asks for a
-directory (lstat of each entry, after its watch exists) and kept, packed in
-two bytes blobs per directory (the names, and 36 bytes of stat data each);
-an event on an entry marks it to be read again.  A directory whose listing
-we never asked for has nothing to compare when it must be listed again
-after a race (see _settle); it then records its subdirectories that came or
-went, and events on its own watch, held all along, cover its files.
+The facade the daemon drives (start(), fileno(), process(), check(),
+close()) and asks (directories(), unwatchable(), listdir(), fetchall(),
+stats, gone).  It turns kernel events into changed paths in the journal,
+and keeps the lstat() data of the directories that ``listdir`` and
+``fetchall`` asked about.  No sockets, no git commands, and no callbacks:
+process() returns the names of the sync cookies it read, each once every
+event before it was acted on, and the daemon answers its clients after
+process() has returned.
 
 Paths are bytes relative to the worktree top; a directory is recorded as
 ``b"dir/"``, meaning that it and everything below it may have changed.
 
-The traps it handles (DESIGN.md):
-- a new directory is watched first and listed second, recursively, so that
-  nothing created inside it before its watch existed is missed (it is
-  recorded as ``dir/``);
-- a renamed directory keeps its watches (they follow the inode), so the whole
-  subtree is re-labelled with its new path; MOVED_FROM waits for its MOVED_TO
-  (paired by cookie) until the next non-empty read or the next sync cookie,
-  then counts as "moved out of the tree" and its watches are removed;
-- two directories swapped (renameat2 RENAME_EXCHANGE), or events that
-  describe a past our picture has already overtaken (a watch added after
-  an IGNORED or a CREATE finds what later events still tell): a directory
-  that had a directory created, deleted or moved in it is listed again at
-  the next sync cookie, and each subdirectory's path is checked to lead to
-  the directory its watch is on;
-- IN_Q_OVERFLOW resets the journal and crawls again;
-- symlinks are never followed (lstat, IN_DONT_FOLLOW, IN_ONLYDIR);
-- a filesystem whose changes inotify does not see (NFS, FUSE, overlay ...)
-  mounted below the top is not watched but named in every answer;
-- nothing inside a ``.git`` directory, nor the git dir wherever it is, is
-  watched or reported, except the cookie directory, whose new files are
-  handed to on_cookie(); a ``.git`` entry below the top appearing, going or
-  moving is reported as ``dir/.git`` (a nested repository changes how git
-  lists ``dir``);
-- the worktree or the git dir deleted or moved away sets ``gone``.
+Each piece has one job, and each trap of DESIGN.md is handled (and told)
+where that job is done:
+- nodes.py: the record of one watched directory;
+- registry.py: watch descriptors <-> nodes and the tree's shape; a renamed
+  directory's subtree re-labelled (trap 2); the subdirectories that
+  cannot be watched, named in every answer;
+- crawl.py: watch first, list second, recursively (trap 1); symlinks never
+  followed (trap 5); ``.git`` never watched (trap 6); filesystems without
+  events mounted below the top;
+- moves.py: a MOVED_FROM held by cookie until its MOVED_TO, the next read
+  or the next sync cookie; then moved out of the tree (trap 2);
+- settle.py: directories listed again after races, and exchanges
+  (renameat2 RENAME_EXCHANGE) checked at the sync cookie;
+- events.py: what each event means: the records, nested repositories, the
+  sync cookie, the repository gone;
+- statdata.py, statcache.py: the stat data that ``listdir`` and
+  ``fetchall`` answer, read when first asked for, kept current by events;
+- here: starting, IN_Q_OVERFLOW (trap 3: a new journal instance and a new
+  crawl), the watch limit running out while running (trap 8: continuity
+  lost), and the worktree or the git dir gone, including moved with a
+  directory above them, which no event tells (trap 9, check()).
 """
 
-import errno
 import os
-import stat as _stat
-import struct
 import time
-from collections import namedtuple
 
 from git_fswatch.watch import inotify
-from git_fswatch.watch.inotify import (
-    COOKIE_MASK, DIR_MASK, SELF_MASK,
-    IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_IGNORED, IN_ISDIR,
-    IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_Q_OVERFLOW, IN_UNMOUNT,
-    NoEvents, WatchLimit)
-from git_fswatch.trace import enabled as trace_enabled, trace
+from git_fswatch.watch.inotify import COOKIE_MASK, SELF_MASK, NoEvents, WatchLimit
+from git_fswatch.watch.crawl import Crawler
+from git_fswatch.watch.events import EventReader, Seen
+from git_fswatch.watch.moves import Moves
+from git_fswatch.watch.registry import Registry
+from git_fswatch.watch.settle import Later, Settler
+from git_fswatch.watch.statcache import StatCache
+from git_fswatch.watch.statdata import StatInfo, statinfo
+from git_fswatch.trace import trace
 
-__all__ = ["StatInfo", "WatchTree", "WatchLimit", "NoEvents"]
-
-StatInfo = namedtuple("StatInfo", "kind mode size mtime_ns ctime_ns ino")
-
-_KINDS = {_stat.S_IFREG: "f", _stat.S_IFDIR: "d", _stat.S_IFLNK: "l"}
-
-_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-
-_NAMESPACE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
-_SELF_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT
-# Events never merged with the next one on the same name (see process()).
-_ALONE = IN_ISDIR | IN_Q_OVERFLOW | _SELF_GONE
-
-
-def statinfo(st):
-    mode = st.st_mode
-    return StatInfo(_KINDS.get(mode & 0o170000, "o"), mode, st.st_size,
-                    st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-# The stat data of an entry is held packed, 36 bytes, in one blob per
-# directory, in the order of the directory's names blob (sorted names joined
-# by NUL, which no name contains).
-_PACKED = struct.Struct("=IqqqQ")
-_pack = _PACKED.pack
-_SIZE = _PACKED.size
-_IS_DIR = _stat.S_IFDIR
-
-
-def _packed(st):
-    return _pack(st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-def _unpacked(data):
-    mode, size, mtime_ns, ctime_ns, ino = _PACKED.unpack(data)
-    return StatInfo(_KINDS.get(mode & 0o170000, "o"), mode, size, mtime_ns, ctime_ns, ino)
-
-
-def _is_dir(data):
-    return (_PACKED.unpack(data)[0] & 0o170000) == _IS_DIR
-
-
-def _encode(entries):
-    """{name: packed} -> (names blob, stat blob), in name order."""
-    names = sorted(entries)
-    return b"\0".join(names), b"".join([entries[n] for n in names])
-
-
-def _decode(names, stats):
-    """The inverse of _encode: [(name, packed)] in name order."""
-    if not stats:
-        return []
-    return list(zip(names.split(b"\0"),
-                    [stats[i:i + _SIZE] for i in range(0, len(stats), _SIZE)]))
-
-
-class _Dir:
-    """A watched directory: a node of the tree."""
-    __slots__ = ("rel", "name", "parent", "wd", "subdirs", "names", "stats",
-                 "count", "dirty", "unwatched")
-
-    def __init__(self, rel, name, parent, wd):
-        self.rel = rel          # b"" for the top, else b"a/b"
-        self.name = name
-        self.parent = parent
-        self.wd = wd
-        self.subdirs = {}       # name -> _Dir
-        self.names = None       # stat data not read yet; else see _encode
-        self.stats = None
-        self.count = 0          # entries at the last listing
-        self.dirty = None       # names whose stat data must be read again
-        self.unwatched = None   # names of subdirectories we cannot watch
-
-    @property
-    def known(self):
-        """Do we hold the stat data of its entries?"""
-        return self.names is not None
-
-    def entries(self):
-        """{name: packed stat data}; only if known."""
-        return dict(_decode(self.names, self.stats))
-
-    def child_rel(self, name):
-        return self.rel + b"/" + name if self.rel else name
-
-    def walk(self):
-        """This node and every node below it."""
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(node.subdirs.values())
+__all__ = ["StatInfo", "statinfo", "WatchTree", "WatchLimit", "NoEvents"]
 
 
 class WatchTree:
-    def __init__(self, worktree, git_dir, cookie_dir, journal, on_cookie, inotify=None):
+    def __init__(self, worktree, git_dir, cookie_dir, journal, inotify=None):
         self.worktree = os.fsencode(os.path.abspath(worktree))
         self.git_dir = os.fsencode(os.path.abspath(git_dir))
         self.cookie_dir = os.fsencode(os.path.abspath(cookie_dir))
@@ -174,25 +61,17 @@ class WatchTree:
         self._git_dir_rel = (self.git_dir[len(prefix):]
                              if self.git_dir.startswith(prefix) else None)
         self.journal = journal
-        self._on_cookie = on_cookie
         self._ino = inotify
-        self._root = None
-        self._wds = {}              # wd -> _Dir, including moved-away ones pending
-        self._pending = {}          # move cookie -> detached _Dir (MOVED_FROM seen)
-        self._pending_old = {}      # ... the same, left over from the previous read
-        self._cookie_wd = None
-        self._gitdir_wd = None
-        self._dirty = set()         # nodes with dirty entries
-        self._rescan = set()        # nodes to list again (see _settle)
-        self._suspects = set()      # ... their subdirectories checked at
-        self._check = set()         # the next cookie (see _event)
+        self._moves = Moves()
+        self._later = Later()
+        # The pieces that need the inotify instance, made by start().
+        self.registry = self.crawler = self.settler = self.cache = None
+        self._reader = None
         self.gone = None
         self._events = 0
         self._overflows = 0
         self._crawls = 0
         self._crawl_seconds = 0.0
-        self._started = time.time()
-        self._devs = {}             # st_dev -> name of a filesystem without events
 
     # ---- the daemon's side -------------------------------------------------
     def fileno(self):
@@ -207,15 +86,25 @@ class WatchTree:
         inotify watches or instances), or OSError.
         """
         inotify.check_filesystem(self.worktree)
-        self._devs[os.stat(self.worktree).st_dev] = None
+        top_dev = os.stat(self.worktree).st_dev
         if not os.path.isdir(self.cookie_dir):
             os.makedirs(self.cookie_dir, 0o700, exist_ok=True)
         inotify.check_filesystem(self.cookie_dir)
         if self._ino is None:
             self._ino = inotify.Inotify()
-        self._gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
-        self._cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
+        gitdir_wd = self._ino.add_watch(self.git_dir, SELF_MASK)
+        cookie_wd = self._ino.add_watch(self.cookie_dir, COOKIE_MASK)
         self._identity = self._identify()
+        self.registry = Registry(self._ino, self.journal)
+        self.registry.reserve(gitdir_wd, cookie_wd)
+        self.crawler = Crawler(self.worktree, top_dev, self._git_dir_rel, self._ino,
+                               self.registry, self._moves, self._later)
+        self.settler = Settler(self.journal, self.registry, self.crawler, self._later)
+        self.cache = StatCache(self.registry, self.crawler)
+        self._reader = EventReader((self.worktree, self.git_dir, self.cookie_dir),
+                                   self._git_dir_rel, gitdir_wd, cookie_wd,
+                                   self.journal, self.registry, self.crawler,
+                                   self._moves, self._later, self.settler)
         self._crawl_all()
         self.journal.mark_ready()
 
@@ -249,157 +138,37 @@ class WatchTree:
             self._ino.close()
 
     def process(self):
-        """Read every pending event and act on it.
+        """Read every pending event and act on it; return the names (str) of
+        the sync cookies seen, in order, each once.
 
-        Consecutive events on one file (a checkout's delete, create, modify
-        and close-write of each file) are acted on once, with their masks
-        together: what an event on a file does (mark it and maybe its
-        directory stale, record its path) is the same done once or four
-        times, and nothing else happens in between.  A checkout of 50,000
-        files is 200,000 events; this makes it 50,000 calls of _event.
+        It calls nobody back: the daemon answers the clients waiting for
+        those cookies after this returns.  A name is in the list only if
+        every event before its cookie was acted on, moves held included
+        (see events.py); after an overflow, the names of the cookies still
+        in the cookie directory follow (see _overflow).
         """
         events = self._ino.read()
         if not events:
-            return
+            return []
         self._events += len(events)
-        overflow = False
-        special = (self._cookie_wd, self._gitdir_wd)
-        held = None             # a file's event not acted on yet ...
-        held_mask = 0           # ... and the masks of its run
+        seen = Seen()
         try:
-            for ev in events:
-                mask = ev.mask
-                if held is not None:
-                    if not mask & _ALONE and ev.name == held.name and ev.wd == held.wd:
-                        held_mask |= mask
-                        continue
-                    self._event(held, held_mask)
-                    held = None
-                if mask & IN_Q_OVERFLOW:
-                    overflow = True
-                elif not mask & _ALONE and ev.name and ev.wd not in special:
-                    held, held_mask = ev, mask
-                else:
-                    self._event(ev, mask)
-            if held is not None:
-                self._event(held, held_mask)
-            # A MOVED_FROM still unpaired after a whole further read: moved out.
-            for node in self._pending_old.values():
-                self._moved_out(node)
-            self._pending_old, self._pending = self._pending, {}
-            self._settle()
+            self._reader.act(events, seen)
         except WatchLimit as e:
             # Continuity is lost: no token can be answered exactly any more.
+            self._gone(seen)
             self._fail("watch-limit", str(e))
-            return
-        if overflow:
-            self._overflow()
+            return seen.cookies
+        self._gone(seen)
+        if seen.overflow:
+            self._overflow(seen.cookies)
+        return seen.cookies
 
-    # ---- events -------------------------------------------------------------
-    def _event(self, ev, mask):
-        wd, name = ev.wd, ev.name
-        if trace_enabled():
-            trace("event wd=%d %s %r", wd, inotify.mask_names(mask), name)
-        if wd == self._cookie_wd:
-            if mask & (IN_CREATE | IN_MOVED_TO) and name:
-                # Everything before the cookie is read: no MOVED_TO is coming
-                # for a MOVED_FROM we still hold.
-                self._finish_pending()
-                self._settle()
-                self._on_cookie(os.fsdecode(name))
-            elif mask & _SELF_GONE:
-                self._set_gone("the cookie directory '%s' was removed or moved"
-                               % os.fsdecode(self.cookie_dir))
-            return
-        if wd == self._gitdir_wd:
-            if mask & _SELF_GONE:
-                self._set_gone("the git dir '%s' was removed or moved"
-                               % os.fsdecode(self.git_dir))
-            return
-        node = self._wds.get(wd)
-        if node is None:
-            return
-        if mask & IN_IGNORED:
-            self._forget(node)
-            return
-        if not name:
-            if mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT):
-                if node is self._root:
-                    self._set_gone("the worktree '%s' was removed or moved"
-                                   % os.fsdecode(self.worktree))
-                elif mask & IN_UNMOUNT:
-                    self.journal.record(node.rel + b"/")
-            return
-        rel = node.child_rel(name)
-        if name == b".git" or rel == self._git_dir_rel:
-            if name == b".git" and node is not self._root and self._in_tree(node):
-                # A nested repository appears or goes: nothing inside it is
-                # ours, but git now lists its directory differently
-                # ("sub/" instead of its files), so the entry itself counts.
-                self.journal.record(rel)
-                if node.parent is not None:
-                    self._mark(node.parent, node.name)     # its mtime changed
-            return
-        if not self._in_tree(node):
-            # Inside a directory moved away whose MOVED_TO we have not seen:
-            # report it under the old path, read it again if it comes back.
-            self.journal.record(rel + b"/" if mask & IN_ISDIR else rel)
-            self._rescan.add(node)
-            return
-        self._mark(node, name)
-        if mask & _NAMESPACE and node.parent is not None:
-            self._mark(node.parent, node.name)     # its mtime changed
-        if not mask & IN_ISDIR:
-            self.journal.record(rel)
-            return
-        self.journal.record(rel + b"/")
-        if mask & _NAMESPACE:
-            # Our picture of its subdirectories may be ahead of the events
-            # (a watch or listing found what later events are still to
-            # tell) or behind them: check it at the next sync cookie.
-            self._suspects.add(node)
-        if mask & (IN_DELETE | IN_MOVED_FROM):
-            self._watchable(node, name)
-        if mask & IN_CREATE:
-            self._add_tree(node, name)
-        elif mask & IN_DELETE:
-            child = node.subdirs.pop(name, None)
-            if child is not None:
-                self._drop(child)
-        elif mask & IN_MOVED_FROM:
-            child = node.subdirs.pop(name, None)
-            if child is not None:
-                child.parent = None
-                self._pending[ev.cookie] = child
-        elif mask & IN_MOVED_TO:
-            child = self._pending.pop(ev.cookie, None)
-            if child is None:
-                child = self._pending_old.pop(ev.cookie, None)
-            if child is not None:
-                self._attach(child, node, name)
-            else:
-                # Moved in from outside the worktree: read all of it.
-                self._add_tree(node, name)
-        elif mask & IN_ATTRIB and name not in node.subdirs:
-            # Maybe it became readable: try to watch it.
-            self._add_tree(node, name)
+    def _gone(self, seen):
+        for why in seen.gone:
+            self._set_gone(why)
 
-    def _finish_pending(self):
-        self._check |= self._suspects
-        self._suspects = set()
-        for node in self._pending_old.values():
-            self._moved_out(node)
-        for node in self._pending.values():
-            self._moved_out(node)
-        self._pending_old = {}
-        self._pending = {}
-
-    def _moved_out(self, node):
-        """A directory moved out of the tree: stop watching it."""
-        trace("moved out of the worktree: %r", node.rel)
-        self._drop(node)
-
-    def _overflow(self):
+    def _overflow(self, cookies):
         self._overflows += 1
         trace("IN_Q_OVERFLOW: events were lost; resetting and crawling again")
         self.journal.reset("overflow")
@@ -416,13 +185,23 @@ class WatchTree:
         # Cookies created while the queue was full were lost with the other
         # events; those still in the directory were created before now, and
         # the crawl is the new truth: hand them over rather than let the
-        # waiting clients time out.
+        # waiting clients time out (once: those seen before the overflow in
+        # this read are still there too, their clients not answered yet).
         try:
             names = sorted(os.listdir(self.cookie_dir))
         except OSError:
             names = []
-        for name in names:
-            self._on_cookie(os.fsdecode(name))
+        seen = set(cookies)
+        cookies.extend(n for n in map(os.fsdecode, names) if n not in seen)
+
+    def _crawl_all(self):
+        t0 = time.monotonic()
+        self._moves.clear()
+        self._later.clear()
+        watched = self.crawler.crawl_all()
+        self._crawls += 1
+        self._crawl_seconds = time.monotonic() - t0
+        trace("crawled %d directories in %.3f s", watched, self._crawl_seconds)
 
     def _fail(self, reason, message):
         self.journal.reset(reason)
@@ -433,499 +212,9 @@ class WatchTree:
             trace("gone: %s", why)
             self.gone = why
 
-    # ---- the tree --------------------------------------------------------------
-    def _abs(self, rel):
-        return self.worktree + b"/" + rel if rel else self.worktree
-
-    def _crawl_all(self):
-        t0 = time.monotonic()
-        old_wds = set(self._wds)
-        self._wds = {}
-        self._pending = {}
-        self._pending_old = {}
-        self._dirty = set()
-        self._rescan = set()
-        self._suspects = set()
-        self._check = set()
-        fd = os.open(self.worktree, _O_DIR)
-        try:
-            wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            self._root = _Dir(b"", b"", None, wd)
-            self._wds[wd] = self._root
-            subdirs = self._list(self._root, fd)
-        finally:
-            os.close(fd)
-        self._scan_below([(self._root, subdirs or ())])
-        for wd in old_wds - set(self._wds):
-            self._ino.rm_watch(wd)
-        self._crawls += 1
-        self._crawl_seconds = time.monotonic() - t0
-        trace("crawled %d directories in %.3f s", len(self._wds), self._crawl_seconds)
-
-    def _add_tree(self, parent, name):
-        """Watch parent/name (a directory) and everything below it."""
-        node, subdirs = self._watch(parent, name)
-        if node is not None:
-            self._scan_below([(node, subdirs)])
-
-    def _scan_below(self, stack):
-        """Watch and list, depth first, the subdirectories of the listed
-        (node, subdirectory names) in *stack*."""
-        while stack:
-            node, subdirs = stack.pop()
-            for name in subdirs:
-                child, below = self._watch(node, name)
-                if child is not None:
-                    stack.append((child, below))
-
-    def _watch(self, parent, name):
-        """Watch parent/name, then list it; return (node, subdirectory names).
-
-        (None, ()) if it is not a directory we can watch.  The watch and the
-        listing are of one and the same directory, the one we opened
-        (without following a symlink), even if the path is renamed or
-        replaced meanwhile.  The parent's stat data for it is read again
-        later: whatever was done in it before this watch changed its mtime
-        without an event.
-        """
-        rel = parent.child_rel(name)
-        try:
-            fd = os.open(self._abs(rel), _O_DIR | os.O_NOFOLLOW)
-        except OSError as e:
-            if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
-                # Gone or replaced, or a directory above it moved on since
-                # the event: list the parent again once events settle.
-                self._rescan.add(parent)
-            else:
-                self._unwatchable(parent, name, e)
-            return None, ()
-        try:
-            kind = self._without_events(fd)
-            if kind:
-                # Another filesystem mounted here, whose changes inotify
-                # does not see: nobody can tell what changes in it.
-                self._unwatchable(parent, name, "a %s filesystem" % kind)
-                return None, ()
-            try:
-                wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            except OSError as e:
-                self._unwatchable(parent, name, e)
-                return None, ()
-            node = self._adopt(parent, name, wd)
-            if node is None:
-                return None, ()
-            return node, self._list(node, fd) or ()
-        finally:
-            os.close(fd)
-
-    def _without_events(self, fd):
-        """The name of the filesystem of the open directory *fd* if inotify
-        does not see its changes (NFS, FUSE, overlay ...; see
-        inotify.check_filesystem), else None.  One fstat a directory,
-        one statfs a filesystem."""
-        dev = os.fstat(fd).st_dev
-        try:
-            return self._devs[dev]
-        except KeyError:
-            pass
-        try:
-            kind = inotify.fs_type(b"/proc/self/fd/%d" % fd)[1]
-        except OSError:
-            kind = None
-        self._devs[dev] = kind
-        return kind
-
-    def _unwatchable(self, parent, name, err):
-        """parent/name is a directory we cannot watch (unreadable, out of
-        file descriptors ...): every answer names it until that changes."""
-        trace("cannot watch %r: %s", parent.child_rel(name), err)
-        if parent.unwatched is None:
-            parent.unwatched = set()
-        parent.unwatched.add(name)
-        self.journal.always(parent.child_rel(name) + b"/")
-
-    def _watchable(self, parent, name):
-        """parent/name is watched again, or gone."""
-        if parent.unwatched and name in parent.unwatched:
-            parent.unwatched.discard(name)
-            self.journal.always(parent.child_rel(name) + b"/", False)
-
-    def _adopt(self, parent, name, wd):
-        """The node for watch *wd*, found at parent/name; None if not ours."""
-        if wd in (self._cookie_wd, self._gitdir_wd):
-            return None         # reached through a path that moved on
-        self._watchable(parent, name)
-        self._mark(parent, name)
-        node = self._wds.get(wd)
-        if node is not None:
-            if node.parent is not parent or node.name != name:
-                # Known under another name: it moved here and we have not
-                # read that event yet.
-                if self._is_below(parent, node):
-                    # Our picture is too old to hang it there (a loop);
-                    # the events still to come will put it right.
-                    self._rescan.add(parent)
-                    return None
-                if node.parent is not None:
-                    # Where we thought it was, something else may stand now
-                    # (a directory renamed and another made in its place
-                    # before we read either event): list that place again.
-                    self._rescan.add(node.parent)
-                self._detach(node)
-                self._attach(node, parent, name)
-            return node
-        node = _Dir(parent.child_rel(name), name, parent, wd)
-        old = parent.subdirs.get(name)
-        if old is not None:
-            self._drop(old)     # a directory that was replaced
-        parent.subdirs[name] = node
-        self._wds[wd] = node
-        return node
-
-    def _list(self, node, fd, with_stat=None):
-        """Read the entries of the open directory *fd*, watched as *node*;
-        return the names of its subdirectories (None if it cannot be read:
-        it is then listed again later).
-
-        With *with_stat* (by default: if we hold its stat data already),
-        lstat() every entry and keep the result; else only count them.
-        """
-        if with_stat is None:
-            with_stat = node.names is not None
-        try:
-            it = os.scandir(fd)
-        except OSError as e:
-            trace("cannot list %r: %s", node.rel, e)
-            self._rescan.add(node)
-            return None
-        git_dir_rel = self._git_dir_rel
-        fsencode = os.fsencode
-        entries = {}
-        subdirs = []
-        count = 0
-        with it:
-            for entry in it:
-                if entry.name == ".git":
-                    continue
-                try:
-                    if with_stat:
-                        st = entry.stat(follow_symlinks=False)
-                        isdir = st.st_mode & 0o170000 == _IS_DIR
-                    else:
-                        # d_type: no lstat (scandir falls back to one where
-                        # the filesystem does not fill it in)
-                        isdir = entry.is_dir(follow_symlinks=False)
-                except OSError:
-                    continue        # vanished: its event will say so
-                name = None
-                if isdir:
-                    name = fsencode(entry.name)
-                    if git_dir_rel is not None and node.child_rel(name) == git_dir_rel:
-                        continue
-                    subdirs.append(name)
-                count += 1
-                if with_stat:
-                    entries[name or fsencode(entry.name)] = _pack(
-                        st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        node.count = count
-        if with_stat:
-            node.names, node.stats = _encode(entries)
-            node.dirty = None
-            self._dirty.discard(node)
-        present = set(subdirs)
-        for name in list(node.subdirs):
-            if name not in present:
-                self._drop(node.subdirs.pop(name))
-        for name in list(node.unwatched or ()):
-            if name not in present:
-                self._watchable(node, name)
-        return subdirs
-
-    @staticmethod
-    def _is_below(node, ancestor):
-        while node is not None:
-            if node is ancestor:
-                return True
-            node = node.parent
-        return False
-
-    def _in_tree(self, node):
-        while node.parent is not None:
-            node = node.parent
-        return node is self._root
-
-    def _settle(self):
-        """List again the directories where a watch or a listing failed.
-
-        An event is read after the fact: by then a directory named in it may
-        have moved on (a later event, maybe not yet read, moves a directory
-        above it).  Where that happened, the directory is listed again once
-        it is back in the tree under its new path, and whatever differs from
-        what we knew is recorded; a directory still moved away waits.
-        """
-        # A listing may send us to list another directory (one of its
-        # subdirectories was known elsewhere, see _adopt): go on while
-        # there is work we can do now, a few rounds at most.
-        # Directories only checked (self._check) are listed without lstat:
-        # their files' events have all been read, only which directory
-        # stands at each subdirectory's name is in question.
-        for _ in range(8):
-            todo, self._rescan = self._rescan, set()
-            check, self._check = self._check, set()
-            listed = False
-            for node in todo | check:
-                if self._wds.get(node.wd) is not node:
-                    continue                    # dropped meanwhile
-                if not self._in_tree(node):
-                    self._rescan.add(node)      # still waiting for its MOVED_TO
-                    continue
-                self._relist(node, with_stat=node in todo)
-                # (one that cannot be listed now waits for a later read)
-                listed = listed or node not in self._rescan
-            if not listed:
-                break
-
-    def _relist(self, node, with_stat=True):
-        try:
-            fd = os.open(self._abs(node.rel), _O_DIR | (os.O_NOFOLLOW if node.rel else 0))
-        except OSError:
-            self._rescan.add(node)          # moved on again: events will tell
-            return
-        try:
-            try:
-                wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            except OSError:
-                self._rescan.add(node)
-                return
-            if wd != node.wd:
-                # Another directory stands at that path now; ours moved on.
-                if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
-                    self._ino.rm_watch(wd)
-                self._rescan.add(node)
-                return
-            known = node.known and with_stat
-            old = node.entries() if known else None
-            old_dirs = set(node.subdirs).union(node.unwatched or ())
-            subdirs = self._list(node, fd, with_stat=known)
-        finally:
-            os.close(fd)
-        if subdirs is None:
-            return
-        if known:
-            new = node.entries()
-            for name in old.keys() | new.keys():
-                before, after = old.get(name), new.get(name)
-                if before != after:
-                    isdir = ((before is not None and _is_dir(before))
-                             or (after is not None and _is_dir(after)))
-                    self.journal.record(node.child_rel(name) + (b"/" if isdir else b""))
-        else:
-            # Nothing to compare its files with, and no need: its watch was
-            # held all along, so each change to a file in it came as an
-            # event, recorded under the path the directory had then; where
-            # that path has changed since, the record of the move or of the
-            # new watch ("dir/", see _attach and _add_tree) came later and
-            # covers the file's new path.  Its subdirectories are another
-            # matter: one we could not watch or list may have come or gone.
-            for name in old_dirs.difference(subdirs):
-                self.journal.record(node.child_rel(name) + b"/")
-        for name in subdirs:
-            child = node.subdirs.get(name)
-            if child is not None and not self._still_at(child):
-                # Another directory stands there than the one we think
-                # (our picture got ahead of the events, e.g. around an
-                # exchange): stop watching ours; if it lives on elsewhere,
-                # the listing of where it went watches it again.
-                del node.subdirs[name]
-                self._drop(child)
-            if name not in node.subdirs:
-                self.journal.record(node.child_rel(name) + b"/")
-                self._add_tree(node, name)
-
-    def _still_at(self, node):
-        """Is the directory at *node*'s path the one its watch is on?
-        (True when the path cannot be opened: events will tell.)"""
-        try:
-            fd = os.open(self._abs(node.rel), _O_DIR | os.O_NOFOLLOW)
-        except OSError:
-            return True
-        try:
-            wd = self._ino.add_watch_fd(fd, DIR_MASK)
-        except OSError:
-            return True
-        finally:
-            os.close(fd)
-        return wd == node.wd
-
-    def _detach(self, node):
-        parent = node.parent
-        if parent is not None and parent.subdirs.get(node.name) is node:
-            del parent.subdirs[node.name]
-        node.parent = None
-        for pending in (self._pending, self._pending_old):
-            for cookie, n in list(pending.items()):
-                if n is node:
-                    del pending[cookie]
-
-    def _attach(self, node, parent, name):
-        """Hang a detached subtree at parent/name and relabel every path in it."""
-        old = parent.subdirs.get(name)
-        if old is not None and old is not node:
-            # Renamed over an empty directory, which dies; or one half of
-            # an exchange (renameat2 RENAME_EXCHANGE: the other directory
-            # lives on, and its MOVED_FROM from this name, which we would
-            # pair with *node*, comes next).  The events cannot tell them
-            # apart: stop watching the one displaced; the parent is listed
-            # again at the next sync cookie (see _event; by then the second
-            # half of an exchange, queued in the same system call, has been
-            # read), which watches and records whatever directory stands at
-            # each name.  Until then the records of both names cover it.
-            self._drop(old)
-        parent.subdirs[name] = node
-        node.parent = parent
-        node.name = name
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            self._always_for(n, False)
-            n.rel = n.parent.child_rel(n.name)
-            self._always_for(n, True)
-            stack.extend(n.subdirs.values())
-
-    def _always_for(self, node, on):
-        for name in node.unwatched or ():
-            self.journal.always(node.child_rel(name) + b"/", on)
-
-    def _drop(self, node):
-        """Stop watching a subtree that is detached (deleted or moved out)."""
-        for n in node.walk():
-            self._always_for(n, False)
-            if self._wds.get(n.wd) is n:
-                del self._wds[n.wd]
-                try:
-                    self._ino.rm_watch(n.wd)
-                except OSError:
-                    pass
-            self._dirty.discard(n)
-
-    def _forget(self, node):
-        """The kernel dropped the watch (IN_IGNORED)."""
-        if node is self._root:
-            self._set_gone("the worktree '%s' was removed or unmounted"
-                           % os.fsdecode(self.worktree))
-            return
-        if self._wds.get(node.wd) is node:
-            del self._wds[node.wd]
-        self._dirty.discard(node)
-        self._always_for(node, False)
-        parent = node.parent
-        if parent is not None and parent.subdirs.get(node.name) is node:
-            # Still in the tree: deleted (rmdir queues the directory's
-            # IGNORED before its parent's DELETE), or a filesystem mounted
-            # there went away, and what it covered is a directory of ours
-            # again.  Which, the listing of the parent at the end of this
-            # read tells (without lstat: only subdirectories matter).
-            del parent.subdirs[node.name]
-            self.journal.record(node.rel + b"/")
-            self._mark(parent, node.name)
-            self._check.add(parent)
-
-    # ---- stat data ------------------------------------------------------------
-    def _mark(self, node, name):
-        """An event on parent/name: its stat data, if we hold it, is stale."""
-        if node.names is not None:
-            if node.dirty is None:
-                node.dirty = set()
-            node.dirty.add(name)
-            self._dirty.add(node)
-
-    def _refresh(self, node):
-        """Make the stat data we hold of *node*'s entries current, reading
-        it if we never did; False if the directory cannot be read at the
-        path we know (it is moving right now: events will tell)."""
-        if node.names is None:
-            return self._load(node)
-        if not node.dirty:
-            return True
-        entries = node.entries()
-        base = self._abs(node.rel)
-        for name in node.dirty:
-            try:
-                entries[name] = _packed(os.lstat(base + b"/" + name))
-            except OSError as e:
-                if e.errno not in (errno.ENOENT, errno.ENOTDIR):
-                    return False    # cannot look (no permission): no guess
-                entries.pop(name, None)
-        node.names, node.stats = _encode(entries)
-        node.count = len(entries)
-        node.dirty = None
-        self._dirty.discard(node)
-        return True
-
-    def _load(self, node):
-        """Read the stat data of *node*'s entries for the first time.
-
-        Its watch was added before; the directory found at its path must
-        be the one that watch is on, else we would keep the stat data of
-        another directory, which no event would ever correct.
-        """
-        try:
-            fd = os.open(self._abs(node.rel), _O_DIR | (os.O_NOFOLLOW if node.rel else 0))
-        except OSError:
-            return False
-        try:
-            try:
-                wd = self._ino.add_watch_fd(fd, DIR_MASK)
-            except (OSError, WatchLimit):
-                return False
-            if wd != node.wd:
-                if wd not in self._wds and wd not in (self._cookie_wd, self._gitdir_wd):
-                    self._ino.rm_watch(wd)
-                return False
-            return self._list(node, fd, with_stat=True) is not None
-        finally:
-            os.close(fd)
-
-    def _uncached(self, node):
-        """[(name, packed)] of what stands at *node*'s path now, held nowhere:
-        for a directory whose stat data we could not load; None if it
-        cannot be listed (made unreadable since the crawl, or gone): we
-        do not know what it holds, which is not that it holds nothing."""
-        base = self._abs(node.rel)
-        try:
-            names = os.listdir(base)
-        except OSError:
-            return None
-        entries = {}
-        for name in names:
-            if name == b".git" or (self._git_dir_rel is not None
-                                   and node.child_rel(name) == self._git_dir_rel):
-                continue
-            try:
-                entries[name] = _packed(os.lstat(base + b"/" + name))
-            except OSError:
-                pass
-        return sorted(entries.items())
-
-    def _entries_of(self, node):
-        """[(name, packed)] of *node*, sorted by name, current; None if
-        it cannot be read."""
-        if self._refresh(node):
-            return _decode(node.names, node.stats)
-        return self._uncached(node)
-
+    # ---- questions -------------------------------------------------------------
     def _find(self, rel):
-        rel = rel.strip(b"/")
-        node = self._root
-        if node is None:
-            return None
-        if rel in (b"", b"."):
-            return node
-        for part in rel.split(b"/"):
-            node = node.subdirs.get(part)
-            if node is None:
-                return None
-        return node
+        return self.registry.find(rel) if self.registry is not None else None
 
     def directories(self, rel):
         """Sorted names of the watched subdirectories of directory *rel*;
@@ -953,43 +242,24 @@ class WatchTree:
     def listdir(self, rel):
         """[(name, StatInfo)] of directory *rel*, sorted; None if not watched
         or it cannot be read."""
-        node = self._find(rel)
-        if node is None:
-            return None
-        entries = self._entries_of(node)
-        if entries is None:
-            return None
-        return [(name, _unpacked(data)) for name, data in entries]
+        return self.cache.listdir(rel) if self.cache is not None else None
 
     def fetchall(self):
-        """(path, StatInfo) of every entry below the top.
-
-        Directory by directory, depth first; within one directory by name.
-        A directory that cannot be read gives its own entry, none below.
-        """
-        for node in list(self._dirty):
-            self._refresh(node)
-        stack = [self._root] if self._root is not None else []
-        while stack:
-            node = stack.pop()
-            below = []
-            for name, data in self._entries_of(node) or ():
-                info = _unpacked(data)
-                yield node.child_rel(name), info
-                child = node.subdirs.get(name)
-                if child is not None and info.kind == "d":
-                    below.append(child)
-            stack.extend(reversed(below))
+        """(path, StatInfo) of every entry below the top: directory by
+        directory, depth first; within one directory by name.  A directory
+        that cannot be read gives its own entry, none below."""
+        return self.cache.fetchall() if self.cache is not None else iter(())
 
     @property
     def stats(self):
         files = known = 0
-        for node in self._wds.values():
+        nodes = self.registry.nodes() if self.registry is not None else ()
+        for node in nodes:
             files += node.count
-            if node.names is not None:
+            if node.stat is not None:
                 known += 1
         return {
-            "watched-directories": len(self._wds),
+            "watched-directories": len(nodes),
             "watches": self._ino.watches if self._ino is not None else 0,
             "files-known": files,
             "stat-cached-directories": known,
@@ -997,8 +267,6 @@ class WatchTree:
             "overflows": self._overflows,
             "crawls": self._crawls,
             "last-crawl-ms": int(self._crawl_seconds * 1000),
-            "unwatchable": sum(len(n.unwatched) for n in self._wds.values()
-                               if n.unwatched),
-            "pending-moves": len(self._pending) + len(self._pending_old),
+            "unwatchable": sum(len(n.unwatched) for n in nodes if n.unwatched),
+            "pending-moves": len(self._moves),
         }
-

@@ -363,13 +363,13 @@ def test_rmdir_does_not_make_us_lstat_the_whole_parent(tmp_path):
         f.start()
         assert len(f.tree.listdir(b"big")) == 51
         lstat_listings = []
-        real_list = f.tree._list
+        real_list = f.tree.crawler.list
 
         def counting(node, fd, with_stat=None):
-            if (node.names is not None if with_stat is None else with_stat):
+            if (node.stat is not None if with_stat is None else with_stat):
                 lstat_listings.append(node.rel)
             return real_list(node, fd, with_stat)
-        f.tree._list = counting
+        f.tree.crawler.list = counting
         os.rmdir(f.p("big", "gone"))
         os.mkdir(f.p("big", "new"))
         assert f.changes() == {b"big/gone/", b"big/new/"}
@@ -382,24 +382,24 @@ def test_rmdir_does_not_make_us_lstat_the_whole_parent(tmp_path):
 
 
 def test_a_directory_that_cannot_be_listed_now_is_tried_once_a_read(tmp_path):
-    """_settle goes on while listings send it to list more, but a directory
+    """settle() goes on while listings send it to list more, but a directory
     whose path leads nowhere now (its move not read yet) is tried once per
     read, not in a loop of retries."""
     f = Fixture(tmp_path)
     try:
         os.mkdir(f.p("d"))
         f.start()
-        node = f.tree._find(b"d")
+        node = f.tree.registry.find(b"d")
         os.rename(f.p("d"), f.p("e"))           # not read yet
         tries = []
-        real = f.tree._relist
+        real = f.tree.settler.relist
 
         def counting(n, with_stat=True):
             tries.append(n.rel)
             return real(n, with_stat)
-        f.tree._relist = counting
-        f.tree._rescan.add(node)
-        f.tree._settle()
+        f.tree.settler.relist = counting
+        f.tree.settler.later.relist(node)
+        f.tree.settler.settle()
         assert tries == [b"d"]
         assert f.changes() >= {b"d/", b"e/"}
         open(f.p("e", "x"), "w").close()

@@ -2,7 +2,7 @@
 
 Every test synchronises through a cookie file, as the daemon does: it
 creates a file in the cookie directory and processes events until the watch
-tree hands that cookie back.  Nothing sleeps.
+tree returns that cookie's name.  Nothing sleeps.
 """
 
 import os
@@ -48,9 +48,10 @@ class Fixture:
         self.cookie_dir = os.path.join(self.git_dir, "fswatch", "cookies")
         os.makedirs(self.cookie_dir, exist_ok=True)
         self.journal = Journal()
-        self.cookies = []
+        self.cookies = []           # every cookie name process() returned
+        self.ino = inotify          # the OS layer we gave, if any
         self.tree = WatchTree(self.wt, self.git_dir, self.cookie_dir, self.journal,
-                              self.cookies.append, inotify=inotify)
+                              inotify=inotify)
         self.n = 0
 
     def p(self, *parts):
@@ -61,21 +62,23 @@ class Fixture:
         self.token = self.journal.token()
         return self
 
+    def read_until(self, done, deadline=10.0):
+        """Process events, keeping the cookie names returned, until done()."""
+        end = time.monotonic() + deadline
+        while not done():
+            if not getattr(self.ino, "has_queued", lambda: False)():
+                left = end - time.monotonic()
+                assert left > 0, "still waiting after %.0f s" % deadline
+                select.select([self.tree.fileno()], [], [], left)
+            self.cookies.extend(self.tree.process())
+
     def sync(self, deadline=10.0):
         """Process events until a fresh cookie comes back through inotify."""
         self.n += 1
         name = "cookie-%d" % self.n
         path = os.path.join(self.cookie_dir, name)
         open(path, "w").close()
-        end = time.monotonic() + deadline
-        while name not in self.cookies:
-            queued = getattr(self.tree._ino, "has_queued", lambda: False)()
-            if not queued:
-                left = end - time.monotonic()
-                assert left > 0, "cookie %s never arrived" % name
-                select.select([self.tree.fileno()], [], [], left)
-            self.tree.process()
-            assert self.tree.gone is None or name in self.cookies or True
+        self.read_until(lambda: name in self.cookies, deadline)
         os.unlink(path)
 
     def changes(self):
@@ -235,6 +238,42 @@ def test_a_files_events_in_a_row_are_acted_on_once(fx):
     assert dict(fx.tree.fetchall()) == fx.walk()
 
 
+# ---- the cookies: returned, never called back ----------------------------------
+
+def test_process_returns_the_cookies_it_saw_in_order(fx_split):
+    """process() returns the names of the cookies it read, in order, each
+    once, whether they come in one read or several."""
+    fx = fx_split
+    os.mkdir(fx.p("d"))
+    fx.start()
+    names = ["c-%d" % i for i in range(5)]
+    for i, name in enumerate(names):
+        open(os.path.join(fx.cookie_dir, name), "w").close()
+        open(fx.p("d", "f%d" % i), "w").close()
+    fx.read_until(lambda: len(fx.cookies) >= len(names))
+    assert fx.cookies == names
+    assert fx.tree.process() == []
+
+
+def test_a_cookie_is_returned_after_every_event_before_it(fx_split):
+    """A directory moved out of the tree gives a MOVED_FROM and nothing
+    else; when the name of a cookie made after the move is returned, the
+    move has been acted on: the directory is recorded and no longer
+    watched, none is held waiting for its MOVED_TO."""
+    fx = fx_split
+    sh("mkdir -p d/s && touch d/s/x", fx.wt)
+    fx.start()
+    token = fx.journal.token()
+    os.rename(fx.p("d"), str(fx.base / "outside"))
+    open(os.path.join(fx.cookie_dir, "after-the-move"), "w").close()
+    fx.read_until(lambda: fx.cookies)
+    assert fx.cookies == ["after-the-move"]
+    assert fx.tree.stats["pending-moves"] == 0
+    assert fx.journal.since(token) == ([b"d/"], None)
+    assert fx.tree.directories(b"") == []
+    assert fx.tree.stats["watched-directories"] == 1
+
+
 # ---- trap 1: new directories --------------------------------------------------
 
 def test_new_directory_race_mkdir_p_and_touch(fx):
@@ -329,13 +368,13 @@ def test_directory_moved_out_of_the_tree(fx_split, tmp_path):
     fx = fx_split
     sh("mkdir -p gone/s && touch gone/s/x", fx.wt)
     fx.start()
-    watches = fx.tree._ino.watches
+    watches = fx.tree.stats["watches"]
     outside = str(tmp_path / "outside")
     os.rename(fx.p("gone"), outside)
     got = fx.changes()
     assert b"gone/" in got
     # The cookie finished the move: its watches are gone.
-    assert fx.tree._ino.watches == watches - 2
+    assert fx.tree.stats["watches"] == watches - 2
     assert fx.tree.stats["watched-directories"] == 1
     with open(os.path.join(outside, "s", "x"), "a") as f:
         f.write("not ours")
@@ -358,6 +397,26 @@ def test_directory_moved_in_from_outside(fx_split, tmp_path):
     assert dict(fx.tree.fetchall()) == fx.walk()
 
 
+def test_move_pairing_on_its_own():
+    """moves.Moves: a MOVED_FROM is held by its cookie until its MOVED_TO,
+    for the rest of its read and one read more, or until a sync cookie; a
+    directory found elsewhere meanwhile is held no longer."""
+    from git_fswatch.watch.moves import Moves
+    m = Moves()
+    a, b, c = object(), object(), object()
+    m.hold(1, a)
+    assert m.end_of_read() == [] and len(m) == 1
+    m.hold(2, b)
+    assert m.take(1) is a and m.take(1) is None
+    assert m.end_of_read() == []
+    assert m.end_of_read() == [b] and len(m) == 0
+    m.hold(3, a)
+    m.hold(4, b)
+    m.hold(5, c)
+    m.discard(b)
+    assert m.finish() == [a, c] and len(m) == 0
+
+
 def test_unpaired_moved_from_waits_for_the_next_read(tmp_path):
     """A MOVED_FROM at the end of a read is held until the next read."""
     fx = Fixture(tmp_path, inotify=OneEventPerRead())
@@ -366,7 +425,7 @@ def test_unpaired_moved_from_waits_for_the_next_read(tmp_path):
     os.rename(fx.p("a"), fx.p("b"))
     fx.tree.process()                   # MOVED_FROM only
     assert fx.tree.stats["pending-moves"] == 1
-    assert fx.tree._ino.watches == 5    # git dir, cookies, top, a, a/s: kept
+    assert fx.tree.stats["watches"] == 5    # git dir, cookies, top, a, a/s: kept
     fx.tree.process()                   # MOVED_TO: paired
     assert fx.tree.stats["pending-moves"] == 0
     with open(fx.p("b", "s", "x"), "a") as f:
@@ -389,6 +448,7 @@ def test_queue_overflow_resets_and_recrawls(fx):
             pass
     os.mkdir(fx.p("late"))
     fx.sync()           # its event is lost too: the overflow hands it over
+    assert len(fx.cookies) == len(set(fx.cookies))
     assert fx.tree.stats["overflows"] == 1
     assert fx.journal.instance != old_instance
     assert fx.journal.since(old) == (None, "overflow")
@@ -707,7 +767,7 @@ def test_event_inside_a_directory_between_its_move_events(tmp_path):
     fx.start()
     sh("mv a b && mkdir b/new && touch b/new/y", fx.wt)
     got = fx.changes()
-    assert fx.tree._ino.swapped == 1
+    assert fx.ino.swapped == 1
     assert {b"a/", b"b/"} <= got
     with open(fx.p("b", "new", "y"), "a") as f:
         f.write("edit")
@@ -963,7 +1023,7 @@ def test_directory_replaced_between_watch_and_listing(tmp_path, when):
         fx.start()
         sh("mkdir -p victim/sub && touch victim/orig", fx.wt)
     got = fx.changes()
-    assert fx.tree._ino.fired
+    assert fx.ino.fired
     if when == "event":
         # The rename came after our cookie: this answer (if the listing of
         # the top at the cookie found it) or the next has it.
